@@ -1,0 +1,11 @@
+/**
+ * A body codec. `name` is the value of `x-log-compresstype`. Codecs are plain objects passed
+ * to the client, so that a bundle only contains the codecs it names (tree-shaking).
+ */
+export interface Codec {
+  readonly name: 'lz4' | 'deflate'
+  /** Compresses a whole body; may be asynchronous (native streams). */
+  compress(raw: Uint8Array): Uint8Array | Promise<Uint8Array>
+  /** Synchronous form, for the page-unload path where nothing may be awaited. */
+  compressSync(raw: Uint8Array): Uint8Array
+}

@@ -1,0 +1,51 @@
+// When to compress. A small body gains little and costs a header plus CPU; a body that does not
+// shrink (already-random data) is sent as it is.
+import type { Codec } from './codec.js'
+
+/** How the client compresses bodies. */
+export interface CompressionPolicy {
+  readonly codec: Codec
+  /** Bodies smaller than this many raw bytes are sent uncompressed. */
+  readonly minBytes?: number
+  /** Send the raw body when the compressed one is not smaller. */
+  readonly onlyIfSmaller?: boolean
+}
+
+/** The compression option: none, a codec (always used), or a policy. */
+export type CompressionOption = 'none' | Codec | CompressionPolicy
+
+/** Policy of `'auto'`: bodies of at least 1 KiB, and only when they shrink. */
+export function auto(codec: Codec, minBytes = 1024): CompressionPolicy {
+  return { codec, minBytes, onlyIfSmaller: true }
+}
+
+/** A body as it goes on the wire. */
+export interface WireBody {
+  readonly bytes: Uint8Array
+  readonly compressType: Codec['name'] | undefined
+}
+
+function choose(raw: Uint8Array, policy: CompressionPolicy, out: Uint8Array): WireBody {
+  if (policy.onlyIfSmaller && out.length >= raw.length) return { bytes: raw, compressType: undefined }
+  return { bytes: out, compressType: policy.codec.name }
+}
+
+function resolve(option: CompressionOption | undefined, raw: Uint8Array): CompressionPolicy | undefined {
+  if (option === undefined || option === 'none') return undefined
+  const policy = 'codec' in option ? option : { codec: option }
+  return raw.length < (policy.minBytes ?? 0) ? undefined : policy
+}
+
+/** Compresses `raw` as the option says (asynchronous codecs allowed). */
+export async function compressBody(raw: Uint8Array, option: CompressionOption | undefined): Promise<WireBody> {
+  const policy = resolve(option, raw)
+  if (!policy) return { bytes: raw, compressType: undefined }
+  return choose(raw, policy, await policy.codec.compress(raw))
+}
+
+/** Synchronous form, for the page-unload path. */
+export function compressBodySync(raw: Uint8Array, option: CompressionOption | undefined): WireBody {
+  const policy = resolve(option, raw)
+  if (!policy) return { bytes: raw, compressType: undefined }
+  return choose(raw, policy, policy.codec.compressSync(raw))
+}

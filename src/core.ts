@@ -1,0 +1,27 @@
+/**
+ * `sls-webtrack/core`: the client without any codec, for the smallest bundles. Pass a codec
+ * from `sls-webtrack/lz4` or `sls-webtrack/deflate` as `compression` to compress.
+ * @packageDocumentation
+ */
+export { createClient } from './client.js'
+export type { Client, ClientOptions, PreparedLog, SendOptions, SendResult, Target } from './client.js'
+export { auto } from './compress/policy.js'
+export type { CompressionOption, CompressionPolicy } from './compress/policy.js'
+export type { Codec } from './compress/codec.js'
+export {
+  WebTrackError,
+  ValidationError,
+  ServiceError,
+  NetworkError,
+  TimeoutError,
+  SendError,
+  isWebTrackError,
+  isRetryableStatus,
+} from './errors.js'
+export type { ServiceErrorCode } from './errors.js'
+export type { ErrorCode } from '../generated/spec.js'
+export { ERROR_CODES } from '../generated/spec.js'
+export type { Log, LogInput } from './normalize.js'
+export type { Limits } from './split.js'
+export type { RetryInfo, RetryOption, RetryPolicy } from './retry.js'
+export { DEFAULT_RETRY } from './retry.js'

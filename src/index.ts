@@ -1,0 +1,29 @@
+/**
+ * `sls-webtrack`: a typed, compressing, retrying client for Alibaba Cloud Log Service web
+ * tracking (PutWebTracking), with codecs selectable by name.
+ * @packageDocumentation
+ */
+import { createClient as createCoreClient, type Client, type ClientOptions as CoreClientOptions } from './client.js'
+import { resolveCompression, type CompressionName } from './compression-names.js'
+import type { CompressionOption } from './compress/policy.js'
+
+export * from './core.js'
+export { lz4, lz4Block } from './compress/lz4.js'
+export { deflate } from './compress/deflate.js'
+export type { CompressionName } from './compression-names.js'
+
+/** Options of `createClient` in the main entry: `compression` also takes a codec's name. */
+export interface ClientOptions extends Omit<CoreClientOptions, 'compression'> {
+  /** `'auto'` (default: LZ4 for bodies ≥ 1 KiB that shrink), `'lz4'`, `'deflate'`, `'none'`, or a codec or policy. */
+  compression?: CompressionName | CompressionOption
+}
+
+/**
+ * Creates a web-tracking client.
+ * @example
+ * const client = createClient({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web' })
+ * await client.send([{ event: 'click' }], { topic: 'ui' })
+ */
+export function createClient(options: ClientOptions): Client {
+  return createCoreClient({ ...options, compression: resolveCompression(options.compression) })
+}

@@ -1,0 +1,135 @@
+// Normalisation: every value the service receives is a string, every key is one it accepts.
+// The common case (a flat object of well-formed strings) takes a fast path that builds nothing.
+import { ValidationError } from './errors.js'
+
+/** A log as users write it: any JSON-like values; they are turned into strings. */
+export type LogInput = Record<string, unknown>
+
+/** A log as the service receives it. */
+export type Log = Record<string, string>
+
+/**
+ * Keys the service owns. `__time__` is not here: the service overwrites it on receipt, so it is
+ * dropped (and counted) instead of refused.
+ */
+const RESERVED = new Set(['__topic__', '__source__', '__logs__', '__tags__', '__partition_time__', '__time_ns_part__', '__namespace__'])
+
+/** Why a key is refused, or `undefined` when the service accepts it. */
+export function keyProblem(key: string): string | undefined {
+  if (key === '') return 'empty key'
+  if (RESERVED.has(key)) return 'reserved by the service'
+  if (key.startsWith('__tag__:')) return 'reserved by the service (tags go in `tags`)'
+  return undefined
+}
+
+// String.prototype.toWellFormed is Node 20+ / 2023 browsers; the regex covers older runtimes.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+/** Replaces lone UTF-16 surrogates with U+FFFD: the service rejects invalid UTF-8. */
+export const wellFormed: (s: string) => string =
+  typeof ''.toWellFormed === 'function' ? (s) => s.toWellFormed() : (s) => s.replace(LONE_SURROGATE, '\ufffd')
+const isWellFormed: (s: string) => boolean =
+  typeof ''.isWellFormed === 'function' ? (s) => s.isWellFormed() : (s) => !LONE_SURROGATE.test(s) || !(LONE_SURROGATE.lastIndex = 0)
+
+function safeJson(value: object): string {
+  try {
+    const text = JSON.stringify(value)
+    if (text !== undefined) return text
+  } catch {
+    // Circular structure or a bigint inside: fall through to the tolerant form.
+  }
+  const ancestors: object[] = []
+  // Cycles become "[Circular]" and bigints their decimal text, so normalisation never throws.
+  return (
+    JSON.stringify(value, function (this: unknown, _key, v: unknown) {
+      if (typeof v === 'bigint') return v.toString()
+      if (typeof v !== 'object' || v === null) return v
+      while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
+      if (ancestors.includes(v)) return '[Circular]'
+      ancestors.push(v)
+      return v
+    }) ?? ''
+  )
+}
+
+/**
+ * Turns one value into the string the service stores, or `undefined` to leave it out:
+ * numbers, booleans and bigints via `String`, dates as ISO 8601, objects and arrays as JSON
+ * (a circular reference becomes `"[Circular]"`), `null`/`undefined`/functions/symbols left out.
+ */
+export function stringifyValue(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return wellFormed(value)
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return String(value)
+    case 'object':
+      if (value === null) return undefined
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
+      return wellFormed(safeJson(value))
+    default:
+      return undefined
+  }
+}
+
+/** A normalised log and how many of its values were left out because they cannot be sent. */
+export interface Normalized {
+  readonly log: Log
+  /** Functions, symbols and `__time__`, left out. `null`/`undefined` are not counted. */
+  readonly omitted: number
+}
+
+function isPlainStringLog(input: LogInput): boolean {
+  if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return false
+  for (const key in input) {
+    if (!Object.prototype.hasOwnProperty.call(input, key)) return false
+    const value = input[key]
+    if (typeof value !== 'string' || !isWellFormed(value) || !isWellFormed(key) || keyProblem(key) || key === '__time__') {
+      return false
+    }
+  }
+  return true
+}
+
+/**
+ * Validates and normalises one log. `index` names the log in errors.
+ * @throws ValidationError for a non-object log, an empty key or a key reserved by the service.
+ */
+export function normalizeLog(input: LogInput, index: number): Normalized {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
+  }
+  if (isPlainStringLog(input)) return { log: input as Log, omitted: 0 }
+  // Null prototype: a `__proto__` or `constructor` key is data, never a prototype.
+  const log: Log = Object.create(null)
+  let omitted = 0
+  for (const rawKey of Object.keys(input)) {
+    const problem = keyProblem(rawKey)
+    if (problem) throw new ValidationError(`logs[${index}].${rawKey}`, `invalid key: ${problem}`)
+    if (rawKey === '__time__') {
+      omitted++
+      continue
+    }
+    const value = input[rawKey]
+    const text = stringifyValue(value)
+    if (text === undefined) {
+      if (value !== null && value !== undefined) omitted++
+      continue
+    }
+    log[wellFormed(rawKey)] = text
+  }
+  return { log, omitted }
+}
+
+/** Normalises tags: a string map whose keys may not be empty. */
+export function normalizeTags(tags: Record<string, unknown> | undefined): Log {
+  const out: Log = Object.create(null)
+  if (!tags) return out
+  for (const key of Object.keys(tags)) {
+    if (key === '') throw new ValidationError('tags', 'empty tag key')
+    const text = stringifyValue(tags[key])
+    if (text !== undefined) out[wellFormed(key)] = text
+  }
+  return out
+}

@@ -1,0 +1,83 @@
+// Retrying, with the policy as data: exponential backoff with full jitter (AWS's "full jitter":
+// spreads the retries of many clients hitting one outage), capped, limited in count.
+import { isWebTrackError, type WebTrackError } from './errors.js'
+
+/** How failed requests are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. Default 3; 0 disables retrying. */
+  readonly limit: number
+  /** First backoff ceiling in ms; doubles each retry. Default 200. */
+  readonly baseDelayMs: number
+  /** Largest backoff ceiling in ms. Default 10 000. */
+  readonly maxDelayMs: number
+}
+
+/** The retry option: a policy (missing fields take defaults), a retry count, or `false`. */
+export type RetryOption = Partial<RetryPolicy> | number | false
+
+/** The default policy: 3 retries, 200 ms doubling up to 10 s, full jitter. */
+export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelayMs: 10_000 }
+
+/** One fully-defaulted policy from the option. */
+export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
+  if (option === false) return { ...DEFAULT_RETRY, limit: 0 }
+  if (typeof option === 'number') return { ...DEFAULT_RETRY, limit: option }
+  return { ...DEFAULT_RETRY, ...option }
+}
+
+/** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */
+export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry)
+  return Math.floor(random() * ceiling)
+}
+
+/** What a caller learns before each retry. */
+export interface RetryInfo {
+  readonly error: WebTrackError
+  /** 1 for the first retry. */
+  readonly retry: number
+  readonly delayMs: number
+}
+
+/** Hooks of `withRetry`; `sleep` and `random` are injectable for deterministic tests. */
+export interface RetryHooks {
+  readonly signal?: AbortSignal | undefined
+  readonly onRetry?: ((info: RetryInfo) => void) | undefined
+  readonly sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined
+  readonly random?: (() => number) | undefined
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal!.reason)
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+/**
+ * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the policy
+ * runs out. Only this package's errors with `retryable` are retried: an unknown error is a bug,
+ * and retrying a bug hides it. A server's `retryAfterMs` replaces the jittered delay.
+ */
+export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
+  for (let retry = 0; ; retry++) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (!isWebTrackError(error) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
+      const serverDelay = (error as { retryAfterMs?: number }).retryAfterMs
+      const delayMs = serverDelay ?? backoffDelay(policy, retry, hooks.random)
+      hooks.onRetry?.({ error, retry: retry + 1, delayMs })
+      await (hooks.sleep ?? sleep)(delayMs, hooks.signal)
+    }
+  }
+}

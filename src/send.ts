@@ -1,0 +1,104 @@
+// Sending: one POST of one body through the openapi-fetch client generated from the spec, with
+// a per-attempt timeout. Every header name and the path come from generated/ types, so a change
+// of the spec that the wrapper does not follow fails the type check.
+import type { TrackClient } from '../generated/client.js'
+import type { operations } from '../generated/schema.js'
+import { API_VERSION } from '../generated/spec.js'
+import { serviceError } from './classify.js'
+import { NetworkError, TimeoutError } from './errors.js'
+import type { WireBody } from './compress/policy.js'
+
+/** One request to make. */
+export interface PostRequest {
+  /** `{scheme}://{project}.{endpoint}`. */
+  readonly baseUrl: string
+  readonly logstore: string
+  readonly body: WireBody
+  /** Length of the uncompressed body, for `x-log-bodyrawsize`. */
+  readonly rawSize: number
+  /**
+   * The header-less form (`?APIVersion=0.6.0`, `text/plain`, uncompressed): no CORS preflight,
+   * so it works while a page unloads.
+   */
+  readonly headerless?: boolean | undefined
+  readonly keepalive?: boolean | undefined
+  readonly signal?: AbortSignal | undefined
+  readonly timeoutMs: number
+  readonly fetch?: typeof fetch | undefined
+}
+
+/** What the service answered to a successful request. */
+export interface PostResult {
+  readonly requestId: string | undefined
+}
+
+const identity = (body: unknown) => body as BodyInit
+
+// Annotated (not inferred) so that a header or query renamed in the spec is a type error here:
+// openapi-fetch infers its options generically, which skips excess-property checks.
+type TrackParams = operations['putWebTracking']['parameters']
+type TrackHeaders = NonNullable<TrackParams['header']>
+type TrackQuery = NonNullable<TrackParams['query']>
+
+function trackHeaders(rawSize: number, compressType: WireBody['compressType']): TrackHeaders {
+  const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
+  if (compressType) header['x-log-compresstype'] = compressType
+  return header
+}
+
+const headerlessQuery: TrackQuery = { APIVersion: API_VERSION }
+
+/**
+ * Posts one body. Resolves on 2xx; rejects with `ServiceError`, `NetworkError`, `TimeoutError`,
+ * or the signal's reason when the caller aborts.
+ */
+export async function postBody(client: TrackClient, req: PostRequest): Promise<PostResult> {
+  const url = `${req.baseUrl}/logstores/${req.logstore}/track`
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, req.timeoutMs)
+  const onAbort = () => controller.abort(req.signal!.reason)
+  if (req.signal?.aborted) onAbort()
+  else req.signal?.addEventListener('abort', onAbort, { once: true })
+  try {
+    const { body } = req
+    const result = req.headerless
+      ? await client.POST('/logstores/{logstore}/track', {
+          baseUrl: req.baseUrl,
+          params: { path: { logstore: req.logstore }, query: headerlessQuery },
+          body: body.bytes,
+          bodySerializer: identity,
+          headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+          signal: controller.signal,
+          keepalive: req.keepalive,
+          fetch: req.fetch,
+        })
+      : await client.POST('/logstores/{logstore}/track', {
+          baseUrl: req.baseUrl,
+          params: {
+            path: { logstore: req.logstore },
+            header: trackHeaders(req.rawSize, body.compressType),
+          },
+          body: body.bytes,
+          bodySerializer: identity,
+          headers: { 'Content-Type': body.compressType ? 'application/octet-stream' : 'application/json' },
+          signal: controller.signal,
+          keepalive: req.keepalive,
+          fetch: req.fetch,
+        })
+    const { response } = result
+    if (!response.ok) throw serviceError(response, result.error, url)
+    return { requestId: response.headers.get('x-log-requestid') ?? undefined }
+  } catch (error) {
+    if (req.signal?.aborted) throw req.signal.reason
+    if (timedOut) throw new TimeoutError(url, req.timeoutMs)
+    if (error instanceof Error && error.name === 'ServiceError') throw error
+    throw new NetworkError(url, error)
+  } finally {
+    clearTimeout(timer)
+    req.signal?.removeEventListener('abort', onAbort)
+  }
+}

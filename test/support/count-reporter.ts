@@ -1,0 +1,23 @@
+// Prints the closing line CI reads: `N passed, N failed`. A test file that fails to load and an
+// unhandled error each count as a failure, so a broken module can never pass silently.
+import type { Reporter, TestModule } from 'vitest/node'
+
+export default class CountReporter implements Reporter {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+    let passed = 0
+    let failed = unhandledErrors.length
+    let skipped = 0
+    for (const mod of modules) {
+      let tests = 0
+      for (const test of mod.children.allTests()) {
+        tests++
+        const state = test.result().state
+        if (state === 'passed') passed++
+        else if (state === 'failed') failed++
+        else skipped++
+      }
+      if (mod.state() === 'failed' && (tests === 0 || mod.errors().length > 0)) failed++
+    }
+    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+  }
+}

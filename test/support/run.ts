@@ -1,0 +1,24 @@
+// Runs a project command for tests: output captured, never inherited, so failures show it.
+import { spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+
+export const root = fileURLToPath(new URL('../..', import.meta.url))
+
+export interface RunResult {
+  status: number | null
+  out: string
+}
+
+export function run(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): RunResult {
+  const r = spawnSync(cmd, args, {
+    cwd: options.cwd ?? root,
+    env: { ...process.env, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
+    input: options.input,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 240_000,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
+}
+
+export const bin = (name: string) => `${root}node_modules/.bin/${name}`
