@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs'
 import { defineConfig } from 'tsup'
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
 
 // Client entries run everywhere (browsers, workers, Node, edge); the emulator and the CLI are Node.
 export default defineConfig([
@@ -11,7 +14,6 @@ export default defineConfig([
     },
     format: ['esm', 'cjs'],
     dts: true,
-    clean: true,
     sourcemap: true,
     target: 'es2020',
     platform: 'neutral',
@@ -25,5 +27,13 @@ export default defineConfig([
     sourcemap: true,
     target: 'node18',
     platform: 'node',
+  },
+  {
+    entry: { cli: 'src/cli/bin.ts' },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node18',
+    platform: 'node',
+    define: { __VERSION__: JSON.stringify(version) },
   },
 ])

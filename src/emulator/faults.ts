@@ -1,0 +1,90 @@
+// Fault injection: a FIFO of counted faults (fail, drop, ackLoss), a counted or standing
+// delay, and a stall gate. Everything is per instance and consumed one request at a time.
+import { ERROR_CODES, ERROR_EXAMPLES } from '../../generated/spec.js'
+import type { ErrorBody } from './rejection.js'
+import type { Injection } from './types.js'
+
+/** A fault to apply to one request. */
+export type Fault =
+  | { kind: 'fail'; status: number; body: ErrorBody; headers: Record<string, string> }
+  | { kind: 'drop' }
+  | { kind: 'ackLoss' }
+
+const OUT_OF_RANGE_MESSAGE = 'The post data time is out of range.'
+
+function count(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new RangeError(`inject: ${what} must be a non-negative integer, got ${String(value)}`)
+  }
+  return value
+}
+
+/** Holds the injected faults of one emulator. */
+export class FaultPlan {
+  #queue: { fault: Fault; remaining: number }[] = []
+  #delay: { ms: number; remaining: number } | undefined
+  #stalled = false
+  #held: (() => void)[] = []
+
+  /** Adds an injection; throws a `RangeError` when it is malformed. */
+  add(injection: Injection): void {
+    const kinds = (['fail', 'drop', 'ackLoss', 'delayMs', 'stall'] as const).filter((key) => key in injection)
+    if (kinds.length !== 1) {
+      throw new RangeError(`inject: give exactly one of fail, drop, ackLoss, delayMs, stall (got ${kinds.join(', ') || 'none'})`)
+    }
+    if ('stall' in injection) {
+      this.#stalled = injection.stall
+      if (!injection.stall) this.releaseAll()
+    } else if ('delayMs' in injection) {
+      const ms = count(injection.delayMs, 'delayMs')
+      const remaining = injection.count === undefined ? Infinity : count(injection.count, 'count')
+      this.#delay = ms > 0 && remaining > 0 ? { ms, remaining } : undefined
+    } else if ('fail' in injection) {
+      const errorCode = injection.errorCode ?? 'InternalServerError'
+      if (!ERROR_CODES.includes(errorCode)) throw new RangeError(`inject: unknown errorCode ${JSON.stringify(errorCode)}`)
+      const status = injection.status ?? ERROR_EXAMPLES[errorCode].status
+      if (!Number.isInteger(status) || status < 400 || status > 599) {
+        throw new RangeError(`inject: status must be an integer from 400 to 599, got ${String(status)}`)
+      }
+      const errorMessage =
+        injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)
+      this.#push({ kind: 'fail', status, body: { errorCode, errorMessage }, headers: { ...injection.headers } }, count(injection.fail, 'fail'))
+    } else if ('drop' in injection) {
+      this.#push({ kind: 'drop' }, count(injection.drop, 'drop'))
+    } else {
+      this.#push({ kind: 'ackLoss' }, count(injection.ackLoss, 'ackLoss'))
+    }
+  }
+
+  #push(fault: Fault, remaining: number): void {
+    if (remaining > 0) this.#queue.push({ fault, remaining })
+  }
+
+  /** Consumes the fault and the delay for one request. */
+  take(): { fault: Fault | undefined; delayMs: number } {
+    const head = this.#queue[0]
+    if (head && --head.remaining === 0) this.#queue.shift()
+    const delay = this.#delay
+    if (delay && --delay.remaining === 0) this.#delay = undefined
+    return { fault: head?.fault, delayMs: delay?.ms ?? 0 }
+  }
+
+  /** Resolves when the request may proceed: at once, or when a stall is released. */
+  gate(): Promise<void> {
+    if (!this.#stalled) return Promise.resolve()
+    return new Promise((resolve) => this.#held.push(resolve))
+  }
+
+  /** Releases every held request in arrival order (the stall itself stays as set). */
+  releaseAll(): void {
+    const held = this.#held
+    this.#held = []
+    for (const release of held) release()
+  }
+
+  /** Forgets queued faults and the delay; the stall stays. */
+  reset(): void {
+    this.#queue = []
+    this.#delay = undefined
+  }
+}

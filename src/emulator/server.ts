@@ -1,0 +1,293 @@
+// The emulator's HTTP server: one instance per call, no module state. Each request goes
+// through: CORS/request id → preflight? → stall gate → injected fault → route → form checks →
+// body → decompression → document checks → store → (delay) → answer.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
+import { answerPreflight, setCorsHeaders } from './cors.js'
+import { decompressBody } from './decompress.js'
+import { FaultPlan } from './faults.js'
+import { createForwardFetch } from './forward-fetch.js'
+import { ClientGone, readBody } from './read-body.js'
+import { internalError, reject, Rejection } from './rejection.js'
+import { requestIdGenerator } from './request-id.js'
+import { sendAnswer, type Answer } from './respond.js'
+import { checkTarget, parseTarget, type Catalog, type Target } from './route-request.js'
+import { StoreFile } from './store-file.js'
+import type { Emulator, EmulatorLogRecord, EmulatorOptions, EmulatorRequestRecord, Injection } from './types.js'
+import { parseTrackBody, checkTrackBody, type TrackBody } from './validate-body.js'
+import { checkHeaderForm, checkHeaderlessForm, detectForm, trackBodyFromQuery } from './validate-request.js'
+
+/** The documented raw body limit: 3 MB. */
+export const DEFAULT_MAX_BYTES = 3 * 1024 * 1024
+
+function positiveInteger(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`startEmulator: ${name} must be a positive integer, got ${String(value)}`)
+  return value
+}
+
+/** Compressed bodies may be slightly larger than raw ones (LZ4 and zlib worst cases are under 1/128 + 1 KiB). */
+function wireLimit(maxBytes: number): number {
+  return maxBytes + Math.ceil(maxBytes / 128) + 1024
+}
+
+function answerOf(rejection: Rejection): Answer {
+  return { status: rejection.status, body: rejection.body }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve()
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
+}
+
+/** A running emulator; see {@link Emulator}. Created by {@link EmulatorServer.start}. */
+export class EmulatorServer implements Emulator {
+  readonly endpoint: string
+  readonly port: number
+  readonly fetch: typeof globalThis.fetch
+
+  readonly #server: Server
+  readonly #maxBytes: number
+  readonly #maxLogs: number
+  readonly #catalog: Catalog
+  readonly #onLog: ((record: EmulatorLogRecord) => void) | undefined
+  readonly #store: StoreFile | undefined
+  readonly #faults = new FaultPlan()
+  readonly #nextId = requestIdGenerator()
+  readonly #closing = new AbortController()
+  #logs: EmulatorLogRecord[] = []
+  #requests: EmulatorRequestRecord[] = []
+  #pending = 0
+  #closed: Promise<void> | undefined
+
+  private constructor(server: Server, options: EmulatorOptions, listenHost: string) {
+    this.#server = server
+    this.#maxBytes = positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
+    this.#maxLogs = positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs')
+    this.#catalog = {
+      projects: options.projects ? new Set(options.projects) : undefined,
+      logstores: options.logstores ? new Set(options.logstores) : undefined,
+    }
+    this.#onLog = options.onLog
+    this.#store = options.store === undefined ? undefined : new StoreFile(options.store)
+    this.port = (server.address() as AddressInfo).port
+    this.endpoint = `http://localhost:${this.port}`
+    this.fetch = createForwardFetch(`http://${listenHost}:${this.port}`)
+  }
+
+  /** Starts an emulator and resolves once it listens. */
+  static async start(options: EmulatorOptions = {}): Promise<EmulatorServer> {
+    // Check the options before a socket is opened.
+    positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
+    positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs')
+    const host = options.host ?? '127.0.0.1'
+    const server = createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    const emulator = new EmulatorServer(server, options, connectHost(host))
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => void emulator.#handle(req, res))
+    return emulator
+  }
+
+  logs(): EmulatorLogRecord[] {
+    return [...this.#logs]
+  }
+
+  requests(): EmulatorRequestRecord[] {
+    return [...this.#requests]
+  }
+
+  pending(): number {
+    return this.#pending
+  }
+
+  clear(): void {
+    this.#logs = []
+    this.#requests = []
+    this.#faults.reset()
+  }
+
+  inject(injection: Injection): void {
+    this.#faults.add(injection)
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#closing.abort()
+      const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
+      this.#server.closeAllConnections()
+      this.#faults.releaseAll()
+      await closed
+      await this.#store?.flush()
+    })()
+    return this.#closed
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close()
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Errors of a socket the client or close() destroyed are expected; never let them crash.
+    req.on('error', () => {})
+    res.on('error', () => {})
+    const requestId = this.#nextId()
+    res.setHeader('x-log-requestid', requestId)
+    setCorsHeaders(res)
+    if (req.method === 'OPTIONS') {
+      answerPreflight(res)
+      return
+    }
+    this.#pending++
+    const receivedAt = Date.now()
+    let record: EmulatorRequestRecord | undefined
+    // Recorded before the answer leaves, so that a client that got it also sees the record.
+    const recordOnce = () => {
+      if (record) this.#requests.push(record)
+      record = undefined
+    }
+    try {
+      const target = parseTarget(req.url, req.headers)
+      const form = detectForm(req.method, req.headers, target.query)
+      const compress = req.headers['x-log-compresstype']
+      record = {
+        method: req.method ?? '',
+        path: req.url ?? '',
+        project: target.project,
+        logstore: target.logstore,
+        status: 0,
+        requestId,
+        rawBytes: 0,
+        wireBytes: 0,
+        compressType: compress === undefined ? 'none' : String(compress),
+        logs: 0,
+        form,
+        receivedAt,
+      }
+      await this.#faults.gate()
+      if (this.#closing.signal.aborted) return
+      const { fault, delayMs } = this.#faults.take()
+      if (fault) record.fault = fault.kind
+      if (delayMs > 0) record.delayedMs = delayMs
+      let answer: Answer | undefined
+      if (fault?.kind === 'fail') {
+        answer = { status: fault.status, body: fault.body, headers: fault.headers }
+      } else if (fault?.kind !== 'drop') {
+        answer = await this.#process(req, target, record)
+      }
+      if (answer) noteAnswer(record, answer)
+      await delay(delayMs, this.#closing.signal)
+      recordOnce()
+      if (!answer || fault?.kind === 'ackLoss' || this.#closing.signal.aborted) {
+        req.socket.destroy()
+        return
+      }
+      await sendAnswer(req, res, answer)
+    } catch (error) {
+      // Only a client that went away, or a bug in the lines above, gets here.
+      if (!(error instanceof ClientGone) && !res.headersSent && !res.destroyed) {
+        const answer = answerOf(internalError(error))
+        if (record) noteAnswer(record, answer)
+        recordOnce()
+        await sendAnswer(req, res, answer).catch(() => req.socket.destroy())
+      }
+    } finally {
+      recordOnce()
+      this.#pending--
+    }
+  }
+
+  /** Checks, decodes and stores one request; every refusal becomes an error answer. */
+  async #process(req: IncomingMessage, target: Target, record: EmulatorRequestRecord): Promise<Answer> {
+    try {
+      const { project, logstore } = checkTarget(target, this.#catalog)
+      const body = await this.#receive(req, target, record)
+      record.logs = body.__logs__.length
+      await this.#accept(project, logstore, body, record)
+      return { status: 200 }
+    } catch (error) {
+      if (error instanceof ClientGone) throw error
+      return answerOf(error instanceof Rejection ? error : internalError(error))
+    }
+  }
+
+  /** Reads the logs of a request in whichever form it was sent. */
+  async #receive(req: IncomingMessage, target: Target, record: EmulatorRequestRecord): Promise<TrackBody> {
+    switch (record.form) {
+      case 'get': {
+        record.rawBytes = record.wireBytes = Buffer.byteLength(target.query.toString())
+        return checkTrackBody(trackBodyFromQuery(target.query), this.#maxLogs)
+      }
+      case 'headerless': {
+        checkHeaderlessForm(req.headers, target.query)
+        const read = await readBody(req, this.#maxBytes)
+        record.wireBytes = read.wireBytes
+        if (read.overLimit) reject('PostBodyTooLarge', `The body is over the limit of ${this.#maxBytes} bytes.`)
+        record.rawBytes = read.bytes.length
+        return parseTrackBody(read.bytes, this.#maxLogs)
+      }
+      case 'headers': {
+        const { rawSize, compressType } = checkHeaderForm(req.headers, target.query, this.#maxBytes)
+        const read = await readBody(req, wireLimit(this.#maxBytes))
+        record.wireBytes = read.wireBytes
+        if (read.overLimit) reject('PostBodyTooLarge', `The body on the wire is over the limit of ${wireLimit(this.#maxBytes)} bytes.`)
+        if (compressType === undefined && read.bytes.length !== rawSize) {
+          reject('PostBodyInvalid', `x-log-bodyrawsize is ${rawSize} but the uncompressed body has ${read.bytes.length} bytes.`)
+        }
+        const raw = compressType === undefined ? read.bytes : decompressBody(read.bytes, compressType, rawSize)
+        record.rawBytes = raw.length
+        return parseTrackBody(raw, this.#maxLogs)
+      }
+      default:
+        return reject('PostBodyInvalid', `Method ${record.method} is not allowed; use POST or GET (OPTIONS for CORS preflights).`, 405)
+    }
+  }
+
+  /** Stores the logs of an accepted request: file first, then memory, then `onLog`. */
+  async #accept(project: string, logstore: string, body: TrackBody, record: EmulatorRequestRecord): Promise<void> {
+    const time = String(Math.floor(record.receivedAt / 1000))
+    const records: EmulatorLogRecord[] = body.__logs__.map((log) => ({
+      project,
+      logstore,
+      topic: body.__topic__,
+      source: body.__source__,
+      tags: { ...body.__tags__ },
+      log: { ...log, __time__: time },
+      requestId: record.requestId,
+      receivedAt: record.receivedAt,
+    }))
+    await this.#store?.append(records)
+    this.#logs.push(...records)
+    for (const stored of records) this.#onLog?.(stored)
+  }
+}
+
+/** Copies the status and error of an answer into its request record. */
+function noteAnswer(record: EmulatorRequestRecord, answer: Answer): void {
+  record.status = answer.status
+  if ('body' in answer) {
+    record.errorCode = answer.body.errorCode
+    record.errorMessage = answer.body.errorMessage
+  }
+}
+
+/** The address to connect to for a listen address (wildcards mean loopback). */
+function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1'
+  if (host === '::') return '[::1]'
+  return host.includes(':') ? `[${host}]` : host
+}
