@@ -29,9 +29,10 @@ export interface paths {
          *       with LZ4 (a raw LZ4 *block*, not a frame) or deflate (zlib-wrapped, RFC 1950).
          *       Browsers send a CORS preflight for these custom headers.
          *     - **Header-less** (`?APIVersion=0.6.0`, as the official browser SDK sends it): the body
-         *       is the uncompressed JSON document, sent as `text/plain` or `application/json` with no
-         *       custom header, so that no CORS preflight is needed and `navigator.sendBeacon` and
-         *       keep-alive `fetch` work while a page unloads.
+         *       is the uncompressed JSON document with no custom header. Sent as `text/plain` it is a
+         *       CORS "simple request" with no preflight, so `navigator.sendBeacon` and keep-alive
+         *       `fetch` work while a page unloads (`application/json` is accepted too, but browsers
+         *       preflight it).
          *
          *     You cannot send logs of several topics in one request.
          */

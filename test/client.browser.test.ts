@@ -1,0 +1,66 @@
+// The client in real Chromium against the emulator on another origin: CORS preflight, readable
+// request ids, and each codec's browser path (CompressionStream, fflate, LZ4) decoded by the
+// emulator (node:zlib for deflate).
+import { build } from 'esbuild'
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator, type Emulator } from '../src/emulator/index.js'
+import { launchChromium, skipBrowser } from './support/browser.js'
+import { serveStatic, type StaticServer } from './support/static-server.js'
+import { root } from './support/run.js'
+
+describe.skipIf(skipBrowser())('client in Chromium', () => {
+  let browser: Browser
+  let page: Page
+  let emu: Emulator
+  let site: StaticServer
+  const errors: string[] = []
+
+  beforeAll(async () => {
+    const bundle = await build({ entryPoints: [`${root}src/index.ts`], bundle: true, format: 'iife', globalName: 'SlsWebtrack', platform: 'browser', write: false, target: 'chrome120' })
+    site = await serveStatic({
+      '/': { type: 'text/html', body: '<!doctype html><title>client</title><script src="/sdk.js"></script>' },
+      '/sdk.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/favicon.ico': { type: 'image/x-icon', body: '' },
+    })
+    emu = await startEmulator({ logstores: ['web'] })
+    browser = await launchChromium()
+    page = await browser.newPage()
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
+    page.on('pageerror', (e) => errors.push(e.message))
+    await page.goto(site.origin + '/')
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await emu?.close()
+    await site?.close()
+  })
+
+  const send = (compression: string, count: number) =>
+    page.evaluate(
+      async ({ endpoint, compression, count }) => {
+        const { createClient, deflate } = (globalThis as any).SlsWebtrack
+        // 'fflate' forces the synchronous deflate path that the page-unload code uses.
+        const codec = compression === 'fflate' ? { name: 'deflate', compress: deflate.compressSync, compressSync: deflate.compressSync } : compression
+        const client = createClient({ project: 'browser-test', endpoint, logstore: 'web', compression: codec })
+        const logs = Array.from({ length: count }, (_, i) => ({ i, page: `/item/${i % 40}`, msg: `第${i}条 😀` }))
+        return client.send(logs, { topic: compression })
+      },
+      { endpoint: emu.endpoint, compression, count },
+    )
+
+  it.each(['deflate', 'fflate', 'lz4', 'none'])('%s: the preflighted POST arrives, decoded, with a readable request id', async (compression) => {
+    const before = emu.logs().length
+    const res = await send(compression, 800)
+    expect(res.logs).toBe(800)
+    expect(res.requestIds[0]).toMatch(/^[0-9A-F]{24}$/)
+    const got = emu.logs().slice(before)
+    expect(got).toHaveLength(800)
+    expect(got[7]!.log).toMatchObject({ i: '7', page: '/item/7', msg: '第7条 😀' })
+    expect(got[0]!.project).toBe('browser-test')
+    const req = emu.requests().at(-1)!
+    expect(req.compressType).toBe(compression === 'none' ? 'none' : compression === 'fflate' ? 'deflate' : compression)
+    if (compression !== 'none') expect(req.wireBytes).toBeLessThan(req.rawBytes / 2)
+    expect(errors).toEqual([])
+  })
+})
