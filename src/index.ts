@@ -6,6 +6,7 @@
 import { createClient as createCoreClient, type Client, type ClientOptions as CoreClientOptions } from './client.js'
 import { resolveCompression, type CompressionName } from './compression-names.js'
 import type { CompressionOption } from './compress/policy.js'
+import { createTracker as createCoreTracker, type Tracker, type TrackerOptions as CoreTrackerOptions } from './tracker.js'
 
 export * from './core.js'
 export { lz4, lz4Block } from './compress/lz4.js'
@@ -26,4 +27,22 @@ export interface ClientOptions extends Omit<CoreClientOptions, 'compression'> {
  */
 export function createClient(options: ClientOptions): Client {
   return createCoreClient({ ...options, compression: resolveCompression(options.compression) })
+}
+
+/** Options of `createTracker` in the main entry: `compression` also takes a codec's name. */
+export interface TrackerOptions extends Omit<CoreTrackerOptions, 'compression'> {
+  /** `'auto'` (default: LZ4 for bodies ≥ 1 KiB that shrink), `'lz4'`, `'deflate'`, `'none'`, or a codec or policy. */
+  compression?: CompressionName | CompressionOption
+}
+
+/**
+ * Creates a batching tracker: push logs and forget them; see the core `createTracker` for the
+ * defaults and guarantees.
+ * @example
+ * const tracker = createTracker({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web' })
+ * tracker.push({ event: 'click', target: 'buy' })
+ * await tracker.flush()
+ */
+export function createTracker(options: TrackerOptions): Tracker {
+  return createCoreTracker({ ...options, compression: resolveCompression(options.compression) })
 }
