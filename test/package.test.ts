@@ -50,3 +50,28 @@ describe('package', () => {
     expect(r.out.trim()).toBe(pkg.version)
   })
 })
+
+describe('bundle size and tree-shaking (browser bundles, minified)', () => {
+  it('every size-limit budget holds (gzip)', () => {
+    const r = run(bin('size-limit'), ['--json'])
+    const results = JSON.parse(r.stdout!) as { name: string; size: number; passed: boolean }[]
+    expect(results.length).toBeGreaterThanOrEqual(6)
+    for (const res of results) expect(res, `${res.name}: ${res.size} B`).toMatchObject({ passed: true })
+    expect(r.status, r.out).toBe(0)
+  })
+
+  it('a bundle that never asks for deflate contains no fflate; one that does, does', async () => {
+    const { build } = await import('esbuild')
+    const inputs = async (code: string) => {
+      const out = await build({ stdin: { contents: code, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, metafile: true })
+      return Object.keys(out.metafile.inputs)
+    }
+    const withLz4 = await inputs("import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; createClient({ project: 'p-1', endpoint: 'e.com', compression: lz4 })")
+    expect(withLz4.some((f) => f.includes('fflate'))).toBe(false)
+    expect(withLz4.some((f) => f.includes('openapi-fetch'))).toBe(true)
+    const withDeflate = await inputs("import { createClient } from 'sls-webtrack/core'; import { deflate } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflate })")
+    expect(withDeflate.some((f) => f.includes('fflate'))).toBe(true)
+    const noCodec = await inputs("import { createClient } from 'sls-webtrack/core'; createClient({ project: 'p-1', endpoint: 'e.com' })")
+    expect(noCodec.some((f) => f.includes('fflate') || f.includes('lz4'))).toBe(false)
+  })
+})

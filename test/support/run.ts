@@ -6,7 +6,9 @@ export const root = fileURLToPath(new URL('../..', import.meta.url))
 
 export interface RunResult {
   status: number | null
+  /** stdout and stderr together. */
   out: string
+  stdout?: string
 }
 
 export function run(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): RunResult {
@@ -18,7 +20,7 @@ export function run(cmd: string, args: string[], options: { cwd?: string; env?: 
     timeout: options.timeoutMs ?? 240_000,
     maxBuffer: 64 * 1024 * 1024,
   })
-  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` }
+  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`, stdout: r.stdout ?? '' }
 }
 
 export const bin = (name: string) => `${root}node_modules/.bin/${name}`
