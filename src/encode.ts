@@ -1,5 +1,6 @@
-// Encoding: each log is serialised to its JSON text exactly once, and its UTF-8 length is known
-// from then on; a request body is the envelope around the joined texts, encoded once.
+// Encoding: a log's JSON text is made once, and its UTF-8 length known from then on; a request
+// body is the envelope around those texts, encoded once. A send that fits in one request skips
+// the per-log texts altogether: one `JSON.stringify` and one `TextEncoder.encode`, the floor.
 import type { Log } from './normalize.js'
 
 /** A log ready for the wire: its JSON text and that text's UTF-8 length. */
@@ -8,42 +9,50 @@ export interface EncodedLog {
   readonly bytes: number
 }
 
+const encoder = /*#__PURE__*/ new TextEncoder()
 const ASCII = /^[\x00-\x7f]*$/
+let scratch = new Uint8Array(0)
 
-/** Exact UTF-8 length of a well-formed string, without encoding it. */
+/** Exact UTF-8 length of a string (as `TextEncoder` would write it), without keeping the bytes. */
 export function utf8Length(s: string): number {
-  // Most web logs are ASCII: one native regex scan beats a JS loop over code units.
+  // Most web logs are ASCII: one native regex scan beats any loop over code units.
   if (ASCII.test(s)) return s.length
-  let n = s.length
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) continue
-    if (c < 0x800) n += 1
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2 // a pair: 2 code units, 4 bytes
-      i++
-    } else n += 2 // 3 bytes (a lone surrogate would be encoded as U+FFFD, also 3)
-  }
-  return n
+  if (scratch.length < s.length * 3) scratch = new Uint8Array(s.length * 3)
+  return encoder.encodeInto(s, scratch).written
+}
+
+// JSON.stringify escapes a lone surrogate as `\udXXX` (and never a well-formed pair), so the
+// text is valid UTF-8 but the service would decode an invalid string: each such escape becomes
+// `\ufffd`, U+FFFD, of the same length. An escaped backslash before `u` is left alone.
+const LONE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g
+
+/** `JSON.stringify` whose output never carries a lone surrogate. */
+export function toJson(value: unknown): string {
+  const json = JSON.stringify(value)
+  return json.includes('\\ud') ? json.replace(LONE, '$1\\ufffd') : json
 }
 
 /** Serialises one normalised log. */
 export function encodeLog(log: Log): EncodedLog {
-  const json = JSON.stringify(log)
+  const json = toJson(log)
   return { json, bytes: utf8Length(json) }
 }
 
 /** What every request of one send shares: topic, source and tags around the logs. */
 export interface Envelope {
+  /** `{"__topic__":…,"__source__":…,"__tags__":{…},"__logs__":` — the logs' array follows. */
   readonly head: string
-  /** UTF-8 bytes of the envelope with no log in it (`head` + `]}`). */
+  /** UTF-8 bytes of the envelope with an empty log array (`head` + `[]}`). */
   readonly bytes: number
+  readonly topic: string
+  readonly source: string
+  readonly tags: Log
 }
 
-/** Builds the envelope. `__logs__` comes last so that a body is `head + logs + "]}"`. */
+/** Builds the envelope. `__logs__` comes last so that a body is `head + [logs] + "}"`. */
 export function envelope(topic: string, source: string, tags: Log): Envelope {
-  const head = `{"__topic__":${JSON.stringify(topic)},"__source__":${JSON.stringify(source)},"__tags__":${JSON.stringify(tags)},"__logs__":[`
-  return { head, bytes: utf8Length(head) + 2 }
+  const head = `{"__topic__":${toJson(topic)},"__source__":${toJson(source)},"__tags__":${toJson(tags)},"__logs__":`
+  return { head, bytes: utf8Length(head) + 3, topic, source, tags }
 }
 
 /** Raw body size of `count` logs totalling `logBytes`, with their separating commas. */
@@ -51,11 +60,24 @@ export function bodySize(env: Envelope, count: number, logBytes: number): number
   return env.bytes + logBytes + (count > 0 ? count - 1 : 0)
 }
 
-const encoder = /*#__PURE__*/ new TextEncoder()
-
-/** The JSON body of one request, as UTF-8 bytes. Its length is `bodySize` of the same logs. */
+/** The JSON body of one request from serialised logs. Its length is `bodySize` of the same logs. */
 export function encodeBody(env: Envelope, logs: readonly EncodedLog[], start = 0, end = logs.length): Uint8Array {
-  let text = env.head
-  for (let i = start; i < end; i++) text += i === start ? logs[i]!.json : ',' + logs[i]!.json
-  return encoder.encode(text + ']}')
+  const parts = new Array<string>(end - start)
+  for (let i = start; i < end; i++) parts[i - start] = logs[i]!.json
+  // One join makes one flat string, which TextEncoder encodes without flattening a rope first.
+  return encoder.encode(`${env.head}[${parts.join(',')}]}`)
+}
+
+/**
+ * The JSON body of all `logs` in one request, or `undefined` when it would exceed `maxBytes`.
+ * Byte-identical to `encodeBody` of the same logs, at the cost of one stringify and one encode.
+ */
+export function encodeWhole(env: Envelope, logs: readonly Log[], maxBytes: number): Uint8Array | undefined {
+  // One stringify of the whole document gives a flat string; `head + logs` would be a rope that
+  // the encoder must first flatten (a copy of the whole body). Same key order as `head`.
+  const text = toJson({ __topic__: env.topic, __source__: env.source, __tags__: env.tags, __logs__: logs })
+  // UTF-8 never takes fewer bytes than UTF-16 code units: a text this long cannot fit.
+  if (text.length > maxBytes) return undefined
+  const body = encoder.encode(text)
+  return body.length <= maxBytes ? body : undefined
 }

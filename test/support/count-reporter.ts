@@ -18,6 +18,11 @@ export default class CountReporter implements Reporter {
       }
       if (mod.state() === 'failed' && (tests === 0 || mod.errors().length > 0)) failed++
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`)
+    const line = (extra: number) => `\n${passed} passed, ${failed + extra} failed${skipped ? `, ${skipped} skipped` : ''}\n`
+    // Printed as the process exits, after the coverage report and threshold messages that
+    // vitest prints once the run has ended: the line must close the output. (stdout to a file or
+    // a pipe is written synchronously on Linux, so it is not lost at exit.)
+    // A run that exits non-zero with no failed test (a coverage threshold missed) counts one.
+    process.once('exit', (code) => process.stdout.write(line(code !== 0 && failed === 0 ? 1 : 0)))
   }
 }

@@ -1,0 +1,263 @@
+// `npm run bench`: runs the four benchmarks, prints their tables, and rewrites the results
+// section of docs/benchmarks.md (between `<!-- bench:start -->` and `<!-- bench:end -->`).
+//   --no-write  print only, leave docs/benchmarks.md alone
+//   --quick     a smoke run: small corpus, tiny rounds; checks that everything runs, the figures
+//               mean nothing (never written to the doc unless asked for with --write)
+import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg, release, totalmem } from 'node:os'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { benchDeflate, type DeflateResult } from './deflate.bench.js'
+import { benchE2e, BATCH_BYTES, type E2eResult } from './e2e.bench.js'
+import { benchEncode, bodies, corpus, LOGS, SEED, type EncodeResult } from './encode.bench.js'
+import { collectsBetweenRounds, FULL, QUICK, type Figure, type Timing } from './harness.js'
+import { benchLz4, type Lz4Result } from './lz4.bench.js'
+
+export const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
+export const START = '<!-- bench:start -->'
+export const END = '<!-- bench:end -->'
+export const COMMAND = 'npm run bench'
+
+/** Body sizes the compression benchmarks use: the tracker's batch, and small flushes. */
+export const BODY_SETS = [
+  { name: `bodies of ≤ ${BATCH_BYTES / 1024} KiB (tracker batches)`, maxBytes: BATCH_BYTES },
+  { name: 'bodies of ≤ 16 KiB (small flushes)', maxBytes: 16 * 1024 },
+] as const
+
+/** E2E timing: calls take ~10² ms, so rounds are longer and fewer. */
+const E2E_FULL: Timing = { warmupMs: 1000, rounds: 7, roundMs: 600 }
+const QUICK_LOGS = 1000
+
+export interface Machine {
+  readonly cpu: string
+  readonly cores: number
+  readonly memory: string
+  readonly node: string
+  readonly os: string
+  readonly date: string
+}
+
+export interface Results {
+  readonly quick: boolean
+  readonly machine: Machine
+  readonly logs: number
+  readonly encode: EncodeResult
+  readonly lz4: { readonly set: string; readonly result: Lz4Result }[]
+  readonly deflate: { readonly set: string; readonly result: DeflateResult }[]
+  readonly e2e: E2eResult
+  readonly seconds: number
+  /** One-minute load average at the start and at the end: other work on the machine. */
+  readonly load: { readonly start: number; readonly end: number }
+}
+
+export function machine(): Machine {
+  let cpu = 'unknown CPU'
+  try {
+    cpu = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpu
+  } catch {
+    // not Linux
+  }
+  let cores = availableParallelism()
+  try {
+    cores = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || cores
+  } catch {
+    // no nproc
+  }
+  return {
+    cpu,
+    cores,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    os: `${process.platform} ${release()} ${process.arch}`,
+    date: new Date().toISOString().slice(0, 10),
+  }
+}
+
+export async function runBenchmarks(options: { quick?: boolean; log?: (line: string) => void } = {}): Promise<Results> {
+  const log = options.log ?? (() => {})
+  const quick = options.quick ?? false
+  const timing = quick ? QUICK : FULL
+  const started = performance.now()
+  const loadStart = loadavg()[0]!
+  const c = corpus(quick ? QUICK_LOGS : LOGS, SEED)
+  log(`corpus: webLogs(${c.count}, ${SEED}), topics ${c.groups.map((g) => `${g.topic} ${g.raw.length}`).join(', ')}`)
+  log('1/4 encoding')
+  const encode = await benchEncode(c, timing)
+  const sets = BODY_SETS.map((s) => ({ set: s.name, bodies: bodies(c, s.maxBytes) }))
+  log('2/4 lz4')
+  const lz4 = []
+  for (const s of sets) lz4.push({ set: s.set, result: await benchLz4(s.bodies, timing) })
+  log('3/4 deflate')
+  const deflate = []
+  for (const s of sets) deflate.push({ set: s.set, result: await benchDeflate(s.bodies, timing) })
+  log('4/4 end to end')
+  const e2e = await benchE2e(c, quick ? QUICK : E2E_FULL)
+  return { quick, machine: machine(), logs: c.count, encode, lz4, deflate, e2e, seconds: (performance.now() - started) / 1000, load: { start: loadStart, end: loadavg()[0]! } }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+export interface TargetCheck {
+  readonly benchmark: string
+  readonly target: string
+  readonly value: string
+  readonly met: boolean
+  /** Missed by the median, but the rounds' interquartile range reaches the target: noise may decide. */
+  readonly withinNoise?: boolean
+}
+
+const fig = (figures: Figure[], prefix: string) => {
+  const f = figures.find((x) => x.name.startsWith(prefix))
+  if (!f) throw new Error(`no figure named ${prefix}…`)
+  return f
+}
+const x = (r: number) => `${r.toFixed(2)}×`
+/** A speed target on a ratio: the median decides, the quartiles say how close a call it was. */
+function speed(benchmark: string, target: string, f: Figure, min: number): TargetCheck {
+  const met = f.ratio >= min
+  return { benchmark, target, value: `${x(f.ratio)} (IQR ${f.ratioLow.toFixed(2)}–${f.ratioHigh.toFixed(2)})`, met, withinNoise: !met && f.ratioHigh >= min }
+}
+const pct = (r: number) => `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)} %`
+
+export function targets(r: Results): TargetCheck[] {
+  const out: TargetCheck[] = []
+  const raw = fig(r.encode.figures, 'ours, corpus')
+  const same = fig(r.encode.figures, 'ours, same')
+  out.push(speed('Encoding, corpus as generated', '≥ 0.95× the floor', raw, 0.95))
+  out.push(speed('Encoding, same input (all strings)', '≥ 0.95× the floor', same, 0.95))
+  for (const { set, result } of r.lz4) {
+    const ours = fig(result.figures, 'ours')
+    out.push(speed(`LZ4 speed, ${set}`, '≥ 1.2× lz4js', ours, 1.2))
+    const size = result.sizes.ours / result.sizes.native - 1
+    out.push({ benchmark: `LZ4 size, ${set}`, target: 'within 2 % of lz4-napi', value: `${pct(size)} bytes`, met: size <= 0.02 })
+  }
+  for (const { set, result } of r.deflate) {
+    const ours = fig(result.figures, 'ours')
+    out.push(speed(`Deflate speed, ${set}`, '≥ 0.95× node:zlib', ours, 0.95))
+  }
+  return out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables
+
+const mbps = (bytesPerSecond: number) => {
+  const mb = bytesPerSecond / 1e6
+  return `${mb >= 100 ? Math.round(mb).toLocaleString('en-US') : mb.toPrecision(3)} MB/s`
+}
+const int = (n: number) => Math.round(n).toLocaleString('en-US')
+const kb = (bytes: number) => `${(bytes / 1000).toFixed(1)} kB`
+const iqr = (f: Figure) => (f.baseline ? '—' : `${f.ratioLow.toFixed(2)}–${f.ratioHigh.toFixed(2)}`)
+
+/** A Markdown table; the first `textColumns` columns are left-aligned, the rest (figures) right-aligned. */
+function table(head: string[], rows: string[][], textColumns = 1): string {
+  const rule = head.map((_, i) => (i < textColumns ? '---' : '---:')).join('|')
+  return [`| ${head.join(' | ')} |`, `|${rule}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n')
+}
+
+function throughputRows(figures: Figure[], rate: (f: Figure) => string, extra: (f: Figure) => string[] = () => []): string[][] {
+  return figures.map((f) => [f.baseline ? `${f.name} — baseline` : f.name, rate(f), f.baseline ? '1.00×' : x(f.ratio), iqr(f), ...extra(f)])
+}
+
+export function renderTables(r: Results): string {
+  const parts: string[] = []
+  const { encode } = r
+  parts.push(
+    `### 1. Encoding\n\n${r.logs} logs in ${encode.requests} requests (one per topic), ${kb(encode.bytes)} of JSON; throughput is of that output.\n\n` +
+      table(['subject', 'throughput', '× floor', 'rounds (IQR)', 'output'], throughputRows(encode.figures, (f) => mbps(f.rate), () => [kb(encode.bytes)])),
+  )
+  const lz4 = r.lz4.map(({ set, result }) => {
+    const size = (name: string) => (name.startsWith('ours') ? result.sizes.ours : name.startsWith('lz4js') ? result.sizes.lz4js : result.sizes.native)
+    return (
+      `**${set}**: ${result.bodies} bodies, ${kb(result.inputBytes)}; throughput is of input.\n\n` +
+      table(
+        ['subject', 'throughput', '× lz4js', 'rounds (IQR)', 'output', 'ratio (in/out)'],
+        throughputRows(result.figures, (f) => mbps(f.rate), (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)]),
+      )
+    )
+  })
+  parts.push(`### 2. LZ4\n\n${lz4.join('\n\n')}`)
+  const deflate = r.deflate.map(({ set, result }) => {
+    const size = (name: string) => (name.startsWith('ours') ? result.sizes.ours : name.startsWith('fflate') ? result.sizes.fflate : result.sizes.zlib)
+    return (
+      `**${set}**: ${result.bodies} bodies, ${kb(result.inputBytes)}; level 6, zlib-wrapped; throughput is of input.\n\n` +
+      table(
+        ['subject', 'throughput', '× node:zlib', 'rounds (IQR)', 'output', 'ratio (in/out)'],
+        throughputRows(result.figures, (f) => mbps(f.rate), (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)]),
+      )
+    )
+  })
+  parts.push(`### 3. Deflate\n\n${deflate.join('\n\n')}`)
+  const rows = new Map(r.e2e.rows.map((row) => [`compression: ${row.compression}`, row]))
+  parts.push(
+    `### 4. End to end\n\n${r.e2e.logs} logs per call, sent as one \`client.send\` per topic in requests of ≤ ${BATCH_BYTES / 1024} KiB, into the emulator in a child process.\n\n` +
+      table(
+        ['subject', 'logs/s', '× none', 'rounds (IQR)', 'requests', 'raw bytes/log', 'wire bytes/log'],
+        throughputRows(
+          r.e2e.figures,
+          (f) => int(f.rate),
+          (f) => {
+            const row = rows.get(f.name)!
+            return [String(row.requests), row.rawBytesPerLog.toFixed(1), row.wireBytesPerLog.toFixed(1)]
+          },
+        ),
+      ),
+  )
+  return parts.join('\n\n')
+}
+
+/** The generated section of docs/benchmarks.md (without the markers). */
+export function renderSection(r: Results): string {
+  const m = r.machine
+  const checks = targets(r)
+  const met = checks.filter((c) => c.met).length
+  return [
+    `Run of ${m.date}${r.quick ? ' (**--quick smoke run: the figures mean nothing**)' : ''}, ${r.seconds.toFixed(0)} s, by \`${COMMAND}\`.`,
+    '',
+    `- Machine: ${m.cpu}, ${m.cores} cores (\`nproc\`), ${m.memory}, ${m.os}; load average ${r.load.start.toFixed(1)} at the start, ${r.load.end.toFixed(1)} at the end`,
+    `- Runtime: Node ${m.node}${collectsBetweenRounds ? ', a garbage collection before every timed round' : ''}`,
+    `- Corpus: \`webLogs(${r.logs}, ${SEED})\` from \`src/cli/corpus.ts\``,
+    '',
+    `### Targets: ${met} of ${checks.length} met`,
+    '',
+    table(
+      ['benchmark', 'target', 'this run', 'met'],
+      checks.map((c) => [c.benchmark, c.target, c.value, c.met ? 'yes' : c.withinNoise ? '**no** (within noise)' : '**no**']),
+      2,
+    ),
+    '',
+    renderTables(r),
+  ].join('\n')
+}
+
+/** `doc` with the text between the markers replaced by `section`. */
+export function replaceSection(doc: string, section: string): string {
+  const a = doc.indexOf(START)
+  const b = doc.indexOf(END)
+  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md: markers ${START} … ${END} not found`)
+  return `${doc.slice(0, a + START.length)}\n\n${section}\n\n${doc.slice(b)}`
+}
+
+export async function main(argv: readonly string[], log: (line: string) => void = (l) => console.log(l)): Promise<Results> {
+  const unknown = argv.filter((a) => !['--quick', '--no-write', '--write'].includes(a))
+  if (unknown.length) throw new Error(`unknown option ${unknown.join(' ')}; use --quick, --no-write`)
+  const quick = argv.includes('--quick')
+  // A smoke run's figures are not results: they are written only when asked for.
+  const write = quick ? argv.includes('--write') : !argv.includes('--no-write')
+  const results = await runBenchmarks({ quick, log })
+  log('')
+  log(renderSection(results))
+  if (write) {
+    writeFileSync(DOC, replaceSection(readFileSync(DOC, 'utf8'), renderSection(results)))
+    log(`\nwrote the results section of ${DOC}`)
+  }
+  return results
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}
