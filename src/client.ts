@@ -4,7 +4,7 @@
 import { createTrackClient, type TrackClient } from '../generated/client.js'
 import { API_VERSION, MAX_LOGS_PER_REQUEST } from '../generated/spec.js'
 import { compressBody, type CompressionOption } from './compress/policy.js'
-import { encodeBody, encodeLog, encodeWhole, envelope, type EncodedLog, type Envelope } from './encode.js'
+import { bodySize, encodeBody, encodeLog, encodeWhole, envelope, type EncodedLog, type Envelope } from './encode.js'
 import { SendError, ValidationError, type WebTrackError } from './errors.js'
 import { normalizeLog, normalizeTags, stringifyValue, type Log, type LogInput } from './normalize.js'
 import { retryPolicy, withRetry, type RetryInfo, type RetryOption, type RetryPolicy } from './retry.js'
@@ -116,7 +116,7 @@ export interface Client {
    * of its logs: what `send` does before compressing. Exposed for batching layers and benchmarks.
    * @throws ValidationError when a log cannot fit in a request alone.
    */
-  requestBodies(envelope: Envelope, logs: readonly Log[]): { raw: Uint8Array; end: number }[]
+  requestBodies(envelope: Envelope, logs: readonly Log[], minBytes?: number): { raw: Uint8Array; end: number }[]
   /** The per-request limits in force. */
   readonly limits: Limits
   /** The compression option in force. */
@@ -198,12 +198,14 @@ export function createClient(options: ClientOptions): Client {
     const result: SendResult = { logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted: 0 }
     // Everything is checked before the first request, so bad input never leaves a half-sent batch.
     const normalized: Log[] = new Array(logs.length)
+    let minBytes = 0
     for (let i = 0; i < logs.length; i++) {
       const n = normalizeLog(logs[i]!, i)
       normalized[i] = n.log
       result.omitted += n.omitted
+      minBytes += n.minBytes
     }
-    const bodies = requestBodies(t.envelope, normalized)
+    const bodies = requestBodies(t.envelope, normalized, minBytes)
     let start = 0
     for (const { raw, end } of bodies) {
       try {
@@ -226,9 +228,13 @@ export function createClient(options: ClientOptions): Client {
   /**
    * The bodies of a send, each with the end index of its logs. One request when the send fits
    * (one stringify, one encode); otherwise each log is serialised once and the send is split.
+   * `minBytes`, a lower bound of the logs' JSON bytes, rules out the one-request attempt for a
+   * send that surely does not fit; only a send whose bound fits but whose exact size does not
+   * (escapes or multi-byte text right at the limit) is serialised twice.
    */
-  function requestBodies(env: Envelope, logs: readonly Log[]): { raw: Uint8Array; end: number }[] {
-    const whole = logs.length <= limits.maxLogs ? encodeWhole(env, logs, limits.maxBytes) : undefined
+  function requestBodies(env: Envelope, logs: readonly Log[], minBytes = 0): { raw: Uint8Array; end: number }[] {
+    const mayFit = logs.length <= limits.maxLogs && bodySize(env, logs.length, minBytes) <= limits.maxBytes
+    const whole = mayFit ? encodeWhole(env, logs, limits.maxBytes) : undefined
     if (whole) return [{ raw: whole, end: logs.length }]
     const encoded = logs.map(encodeLog)
     const ends = splitBySize(

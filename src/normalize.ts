@@ -73,17 +73,26 @@ export interface Normalized {
   readonly log: Log
   /** Functions, symbols and `__time__`, left out. `null`/`undefined` are not counted. */
   readonly omitted: number
+  /**
+   * A lower bound of the log's JSON length in UTF-8 bytes (escapes and multi-byte characters
+   * only add), known without serialising: it tells whether a send can fit in one request.
+   */
+  readonly minBytes: number
 }
 
 // True when the log can be sent as it is: every value a string, and no key that needs a look
 // (every `_`-prefixed or empty key goes the slow way, which decides). Inherited enumerable
 // properties only make this stricter: JSON.stringify, like the slow path, reads own ones.
-function isPlainStringLog(input: LogInput): boolean {
-  if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return false
+// Returns the log's `minBytes`, or -1 when it needs the slow path.
+function plainStringLogSize(input: LogInput): number {
+  if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return -1
+  let size = 1 // `{}` is 2; each `"k":"v",` is k + v + 6, less the last comma
   for (const key in input) {
-    if (typeof input[key] !== 'string' || key.charCodeAt(0) === 95 /* _ */ || key === '') return false
+    const value = input[key]
+    if (typeof value !== 'string' || key.charCodeAt(0) === 95 /* _ */ || key === '') return -1
+    size += key.length + value.length + 6
   }
-  return true
+  return size === 1 ? 2 : size
 }
 
 /**
@@ -94,24 +103,28 @@ export function normalizeLog(input: LogInput, index: number): Normalized {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
-  if (isPlainStringLog(input)) return { log: input as Log, omitted: 0 }
+  const plain = plainStringLogSize(input)
+  if (plain >= 0) return { log: input as Log, omitted: 0, minBytes: plain }
   // A spread copy keeps the input's shape (V8's fast properties, so it stringifies fast) and
   // defines a `__proto__` key as an own property: data, never a prototype. Values are then
   // fixed in place; `delete` (slow mode) only for the rare value that is left out.
   const log = { ...input } as Record<string, unknown>
   let omitted = 0
+  let size = 1
   for (const key in log) {
     const problem = keyProblem(key)
     if (problem) throw new ValidationError(`logs[${index}].${key}`, `invalid key: ${problem}`)
     const value = log[key]
-    if (typeof value === 'string' && key !== '__time__') continue
-    const text = key === '__time__' ? undefined : stringifyValue(value)
+    const text = key === '__time__' ? undefined : typeof value === 'string' ? value : stringifyValue(value)
     if (text === undefined) {
       if (value !== null && value !== undefined) omitted++
       delete log[key]
-    } else log[key] = text
+      continue
+    }
+    if (text !== value) log[key] = text
+    size += key.length + text.length + 6
   }
-  return { log: log as Log, omitted }
+  return { log: log as Log, omitted, minBytes: size === 1 ? 2 : size }
 }
 
 /** Normalises tags: a string map whose keys may not be empty. */

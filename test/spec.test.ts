@@ -1,6 +1,7 @@
 // The spec is the single source of truth: it lints clean, generated/ matches it, and the
 // wrapper is bound to it (a renamed header in the spec breaks the type check of src/).
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { bin, root, run } from './support/run.js'
@@ -65,6 +66,32 @@ describe('generated/', () => {
     run('node', ['scripts/generate.mjs', '--no-lint', '--out', join(project, 'generated')])
     const ok = run(bin('tsc'), ['--noEmit', '-p', join(project, 'tsconfig.json')])
     expect(ok.status, ok.out).toBe(0)
+  })
+})
+
+describe('npm run generate:watch', () => {
+  it('regenerates when the spec changes', async () => {
+    const specDir = join(tmp, 'watched')
+    const out = join(tmp, 'watched-out')
+    mkdirSync(specDir, { recursive: true })
+    const spec = join(specDir, 'webtracking.yaml')
+    writeFileSync(spec, readFileSync(join(root, 'openapi/webtracking.yaml'), 'utf8'))
+    const child = spawn('node', ['scripts/generate.mjs', '--no-lint', '--watch', '--spec', spec, '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    let log = ''
+    child.stdout.on('data', (d) => (log += d))
+    child.stderr.on('data', (d) => (log += d))
+    const until = async (cond: () => boolean, what: string) => {
+      for (let i = 0; i < 300 && !cond(); i++) await new Promise((r) => setTimeout(r, 50))
+      if (!cond()) throw new Error(`timed out waiting for ${what}: ${log}`)
+    }
+    try {
+      await until(() => log.includes('watching'), 'the first generation')
+      expect(readFileSync(join(out, 'spec.ts'), 'utf8')).toContain('MAX_LOGS_PER_REQUEST = 4096')
+      writeFileSync(spec, readFileSync(spec, 'utf8').replace('maxItems: 4096', 'maxItems: 4000'))
+      await until(() => existsSync(join(out, 'spec.ts')) && readFileSync(join(out, 'spec.ts'), 'utf8').includes('MAX_LOGS_PER_REQUEST = 4000'), 'the regeneration')
+    } finally {
+      child.kill()
+    }
   })
 })
 

@@ -69,8 +69,13 @@ export function ourEncode(client: Client, c: Corpus, input: 'raw' | 'strings'): 
     const t = client.target({ topic: g.topic })
     const logs = g[input]
     const normalized = new Array<Log>(logs.length)
-    for (let i = 0; i < logs.length; i++) normalized[i] = normalizeLog(logs[i]!, i).log
-    for (const { raw } of client.requestBodies(t.envelope, normalized)) bodies.push(raw)
+    let minBytes = 0
+    for (let i = 0; i < logs.length; i++) {
+      const n = normalizeLog(logs[i]!, i)
+      normalized[i] = n.log
+      minBytes += n.minBytes
+    }
+    for (const { raw } of client.requestBodies(t.envelope, normalized, minBytes)) bodies.push(raw)
   }
   return bodies
 }

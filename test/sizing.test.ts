@@ -1,0 +1,44 @@
+// Sizing properties: what the client knows about a log's size before and after serialising it.
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { bodySize, encodeBody, encodeLog, encodeWhole, envelope, toJson, utf8Length } from '../src/encode.js'
+import { normalizeLog } from '../src/normalize.js'
+
+const text = fc.string({ maxLength: 40, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0001', '\ud800', '\udfff'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
+const value = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.date(), fc.array(fc.integer(), { maxLength: 3 }))
+const log = fc.dictionary(fc.string({ minLength: 1, maxLength: 10, unit: fc.constantFrom(...'abcxyz_-.é日😀'.split('')) }), value, { maxKeys: 6 })
+const encoder = new TextEncoder()
+
+describe('sizing (property)', () => {
+  it('utf8Length is the length TextEncoder writes, for any string (lone surrogates included)', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), text, (a, b) => {
+      expect(utf8Length(a)).toBe(encoder.encode(a).length)
+      expect(utf8Length(b)).toBe(encoder.encode(b).length)
+    }), { numRuns: 500 })
+  })
+
+  it('a log’s minBytes never exceeds its exact JSON bytes; the JSON has no lone surrogate', () => {
+    fc.assert(fc.property(log, (input) => {
+      const n = normalizeLog(input, 0)
+      const e = encodeLog(n.log)
+      expect(e.bytes).toBe(encoder.encode(e.json).length)
+      expect(n.minBytes).toBeLessThanOrEqual(e.bytes)
+      expect(JSON.parse(e.json)).toEqual(JSON.parse(toJson(n.log)))
+      expect(e.json).not.toMatch(/(?<!\\)(\\\\)*\\ud[89a-f]/)
+      expect(new TextDecoder('utf-8', { fatal: true }).decode(encoder.encode(e.json))).toBe(e.json.toWellFormed())
+    }), { numRuns: 500 })
+  })
+
+  it('encodeWhole and encodeBody give the same bytes, of bodySize length', () => {
+    fc.assert(fc.property(fc.array(log, { maxLength: 20 }), text, (inputs, topic) => {
+      const env = envelope(topic, 'src', { t: 'v' })
+      const logs = inputs.map((l, i) => normalizeLog(l, i).log)
+      const encoded = logs.map(encodeLog)
+      const body = encodeBody(env, encoded)
+      expect(body.length).toBe(bodySize(env, encoded.length, encoded.reduce((a, e) => a + e.bytes, 0)))
+      expect(encodeWhole(env, logs, 1e9)).toEqual(body)
+      expect(encodeWhole(env, logs, body.length - 1)).toBeUndefined()
+      expect(JSON.parse(new TextDecoder().decode(body)).__logs__).toHaveLength(logs.length)
+    }), { numRuns: 300 })
+  })
+})
