@@ -1,0 +1,78 @@
+// The client against the emulator over real HTTP: each codec decoded by the emulator, and each
+// documented error answered by the emulator classified into a ServiceError.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ERROR_EXAMPLES, type ErrorCode } from '../generated/spec.js'
+import { createClient, NetworkError, SendError, ServiceError } from '../src/index.js'
+import { startEmulator, type Emulator } from '../src/emulator/index.js'
+
+let emu: Emulator
+beforeAll(async () => {
+  emu = await startEmulator({ projects: ['real-http'], logstores: ['web'] })
+})
+afterAll(() => emu.close())
+
+const client = (extra = {}) => createClient({ project: 'real-http', endpoint: emu.endpoint, logstore: 'web', fetch: emu.fetch, sleep: async () => {}, ...extra })
+const logs = (n: number) => Array.from({ length: n }, (_, i) => ({ i, url: `https://shop.example.com/p/${i % 9}`, msg: `第${i}条 😀` }))
+
+describe('client → emulator', () => {
+  it.each(['none', 'lz4', 'deflate', 'auto'] as const)('%s: stored exactly as sent, headers and raw size checked by the emulator', async (compression) => {
+    emu.clear()
+    const res = await client({ compression }).send(logs(3000), { topic: compression, tags: { k: 'v' }, source: 'node' })
+    expect(res.logs).toBe(3000)
+    const stored = emu.logs()
+    expect(stored).toHaveLength(3000)
+    expect(stored[42]).toMatchObject({ project: 'real-http', logstore: 'web', topic: compression, source: 'node', tags: { k: 'v' }, log: { i: '42', msg: '第42条 😀' } })
+    expect(stored[42]!.log.__time__).toMatch(/^\d+$/)
+    expect(res.requestIds).toEqual(emu.requests().map((r) => r.requestId))
+    expect(emu.requests().map((r) => r.compressType)).toEqual([compression === 'none' ? 'none' : compression === 'auto' ? 'lz4' : compression])
+  })
+
+  it('splits by the emulator-enforced limits: 10 000 logs in 3 requests, none rejected', async () => {
+    emu.clear()
+    const res = await client({ compression: 'lz4' }).send(logs(10_000))
+    expect(res.requests).toBe(3)
+    expect(emu.logs()).toHaveLength(10_000)
+    expect(emu.requests().every((r) => r.status === 200 && r.logs <= 4096 && r.rawBytes <= 3 * 1024 * 1024)).toBe(true)
+  })
+
+  it.each(Object.keys(ERROR_EXAMPLES) as ErrorCode[])('%s from the service becomes a ServiceError with its status, code and request id', async (code) => {
+    emu.clear()
+    const { status } = ERROR_EXAMPLES[code]
+    emu.inject({ fail: 10, status, errorCode: code })
+    const err = (await client({ retry: 1 }).send(logs(1)).catch((e: unknown) => e)) as ServiceError
+    expect(err).toBeInstanceOf(ServiceError)
+    expect(err).toMatchObject({ status, errorCode: code, errorMessage: ERROR_EXAMPLES[code].errorMessage })
+    expect(err.requestId).toBe(emu.requests().at(-1)!.requestId)
+    expect(emu.requests()).toHaveLength(err.retryable ? 2 : 1)
+    emu.clear()
+  })
+
+  it('a dropped connection is a NetworkError, retried; a lost acknowledgement duplicates and never loses', async () => {
+    emu.clear()
+    emu.inject({ drop: 1 })
+    await expect(client({ retry: false }).send(logs(2))).rejects.toBeInstanceOf(NetworkError)
+    emu.clear()
+    emu.inject({ ackLoss: 1 })
+    const res = await client().send(logs(2))
+    expect(res.retries).toBe(1)
+    expect(emu.logs()).toHaveLength(4) // stored twice: a duplicate, counted as a retry
+  })
+
+  it('part-way failure over real HTTP: SendError with the accepted count and the unsent logs', async () => {
+    emu.clear()
+    const all = logs(250)
+    let n = 0
+    const failing = createClient({
+      project: 'real-http', endpoint: emu.endpoint, logstore: 'web', limits: { maxLogs: 100 }, retry: false,
+      fetch: (async (input: RequestInfo | URL, init?: RequestInit) => {
+        if (n++ === 2) emu.inject({ fail: 1, status: 404, errorCode: 'LogStoreNotExist' })
+        return emu.fetch(input, init)
+      }) as typeof fetch,
+    })
+    const err = (await failing.send(all).catch((e: unknown) => e)) as SendError
+    expect(err).toBeInstanceOf(SendError)
+    expect(err.accepted).toBe(200)
+    expect(err.unsent).toEqual(all.slice(200))
+    expect(emu.logs()).toHaveLength(200)
+  })
+})
