@@ -107,3 +107,31 @@ describe('sls-webtrack CLI', () => {
     expect(r.out).toContain('ok: every log stored exactly once')
   })
 })
+
+describe('send on a TTY', () => {
+  it('writes a progress line (logs, logs/s, raw and wire bytes) on stderr, then the summary', async () => {
+    const { sendCommand } = await import('../src/cli/send.js')
+    const { Readable, Writable } = await import('node:stream')
+    await using emu = await startEmulator({ logstores: ['web'] })
+    let err = ''
+    const tty = Object.assign(
+      new Writable({
+        write(chunk, _enc, done) {
+          err += chunk
+          done()
+        },
+      }),
+      { isTTY: true },
+    )
+    const lines = Array.from({ length: 9000 }, (_, i) => JSON.stringify({ i, page: `/p/${i % 5}` })).join('\n')
+    const code = await sendCommand(
+      { project: 'tty-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' },
+      Readable.from([lines]),
+      tty,
+    )
+    expect(code).toBe(0)
+    expect(err).toMatch(/\r\d+ logs sent, \d+ logs\/s, [\d.]+ (B|KiB|MiB) raw, [\d.]+ (B|KiB|MiB) on the wire/)
+    expect(err).toMatch(/9000 logs sent in \d+ requests/)
+    expect(emu.logs()).toHaveLength(9000)
+  })
+})
