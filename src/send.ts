@@ -64,31 +64,20 @@ export async function postBody(client: TrackClient, req: PostRequest): Promise<P
   if (req.signal?.aborted) onAbort()
   else req.signal?.addEventListener('abort', onAbort, { once: true })
   try {
-    const { body } = req
-    const result = req.headerless
-      ? await client.POST('/logstores/{logstore}/track', {
-          baseUrl: req.baseUrl,
-          params: { path: { logstore: req.logstore }, query: headerlessQuery },
-          body: body.bytes,
-          bodySerializer: identity,
-          headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-          signal: controller.signal,
-          keepalive: req.keepalive,
-          fetch: req.fetch,
-        })
-      : await client.POST('/logstores/{logstore}/track', {
-          baseUrl: req.baseUrl,
-          params: {
-            path: { logstore: req.logstore },
-            header: trackHeaders(req.rawSize, body.compressType),
-          },
-          body: body.bytes,
-          bodySerializer: identity,
-          headers: { 'Content-Type': body.compressType ? 'application/octet-stream' : 'application/json' },
-          signal: controller.signal,
-          keepalive: req.keepalive,
-          fetch: req.fetch,
-        })
+    const { body, headerless } = req
+    // The two forms differ only in params and Content-Type: one call keeps one code path.
+    const result = await client.POST('/logstores/{logstore}/track', {
+      baseUrl: req.baseUrl,
+      params: headerless
+        ? { path: { logstore: req.logstore }, query: headerlessQuery }
+        : { path: { logstore: req.logstore }, header: trackHeaders(req.rawSize, body.compressType) },
+      body: body.bytes,
+      bodySerializer: identity,
+      headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
+      signal: controller.signal,
+      keepalive: req.keepalive,
+      fetch: req.fetch,
+    })
     const { response } = result
     if (!response.ok) throw serviceError(response, result.error, url)
     return { requestId: response.headers.get('x-log-requestid') ?? undefined }
