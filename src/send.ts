@@ -80,6 +80,11 @@ export async function postBody(client: TrackClient, req: PostRequest): Promise<P
     })
     const { response } = result
     if (!response.ok) throw serviceError(response, result.error, url)
+    // openapi-fetch leaves an empty body unread; a browser then reports the request as
+    // cancelled (net::ERR_ABORTED in DevTools) although it succeeded. Reading it ends it
+    // cleanly. A failure to read it changes nothing: the service has answered 200, and
+    // turning that into an error would only resend (duplicate) accepted logs.
+    if (!response.bodyUsed) await response.arrayBuffer().catch(() => undefined)
     return { requestId: response.headers.get('x-log-requestid') ?? undefined }
   } catch (error) {
     if (req.signal?.aborted) throw req.signal.reason

@@ -28,6 +28,7 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
     page = await browser.newPage()
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()))
     page.on('pageerror', (e) => errors.push(e.message))
+    page.on('requestfailed', (r) => errors.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`))
     await page.goto(site.origin + '/')
   })
   afterAll(async () => {
