@@ -6,7 +6,7 @@ import { API_VERSION, MAX_LOGS_PER_REQUEST } from '../generated/spec.js'
 import { compressBody, type CompressionOption } from './compress/policy.js'
 import { bodySize, encodeBody, encodeLog, encodeWhole, envelope, type EncodedLog, type Envelope } from './encode.js'
 import { SendError, ValidationError, type WebTrackError } from './errors.js'
-import { normalizeLog, normalizeTags, stringifyValue, type Log, type LogInput } from './normalize.js'
+import { normalizeLog, normalizeLogs, normalizeTags, stringifyValue, tally, type Log, type LogInput } from './normalize.js'
 import { retryPolicy, withRetry, type RetryInfo, type RetryOption, type RetryPolicy } from './retry.js'
 import { checkLogstore, parseEndpoint, projectBaseUrl } from './route.js'
 import { postBody } from './send.js'
@@ -149,9 +149,9 @@ export function createClient(options: ClientOptions): Client {
   }
 
   function prepare(log: LogInput, index = 0): PreparedLog {
-    const { log: normalized, omitted } = normalizeLog(log, index)
-    const encoded = encodeLog(normalized)
-    return { json: encoded.json, bytes: encoded.bytes, omitted }
+    const counts = tally()
+    const encoded = encodeLog(normalizeLog(log, index, counts))
+    return { json: encoded.json, bytes: encoded.bytes, omitted: counts.omitted }
   }
 
   type BatchOptions = Pick<SendOptions, 'signal' | 'retry' | 'keepalive' | 'headerless'>
@@ -197,15 +197,10 @@ export function createClient(options: ClientOptions): Client {
     const t = target(opts)
     const result: SendResult = { logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted: 0 }
     // Everything is checked before the first request, so bad input never leaves a half-sent batch.
-    const normalized: Log[] = new Array(logs.length)
-    let minBytes = 0
-    for (let i = 0; i < logs.length; i++) {
-      const n = normalizeLog(logs[i]!, i)
-      normalized[i] = n.log
-      result.omitted += n.omitted
-      minBytes += n.minBytes
-    }
-    const bodies = requestBodies(t.envelope, normalized, minBytes)
+    const counts = tally()
+    const normalized = normalizeLogs(logs, counts)
+    result.omitted = counts.omitted
+    const bodies = requestBodies(t.envelope, normalized, counts.minBytes)
     let start = 0
     for (const { raw, end } of bodies) {
       try {
@@ -252,7 +247,7 @@ export function createClient(options: ClientOptions): Client {
 
   function trackUrl(log: LogInput, opts: Pick<SendOptions, 'logstore' | 'topic' | 'source'> = {}): string {
     const t = target({ ...opts, tags: undefined })
-    const { log: normalized } = normalizeLog(log, 0)
+    const normalized = normalizeLog(log, 0)
     const query = new URLSearchParams({ APIVersion: API_VERSION })
     query.set('__topic__', stringifyValue(opts.topic ?? options.topic ?? '') ?? '')
     query.set('__source__', stringifyValue(opts.source ?? options.source ?? '') ?? '')

@@ -68,21 +68,23 @@ export function stringifyValue(value: unknown): string | undefined {
   }
 }
 
-/** A normalised log and how many of its values were left out because they cannot be sent. */
-export interface Normalized {
-  readonly log: Log
-  /** Functions, symbols and `__time__`, left out. `null`/`undefined` are not counted. */
-  readonly omitted: number
+/**
+ * What normalisation learns on the way, summed over the logs it sees (one object per send,
+ * not one per log: the fast path allocates nothing).
+ */
+export interface Tally {
+  /** Values left out: functions, symbols and `__time__`. `null`/`undefined` are not counted. */
+  omitted: number
   /**
-   * A lower bound of the log's JSON length in UTF-8 bytes (escapes and multi-byte characters
+   * A lower bound of the logs' JSON length in UTF-8 bytes (escapes and multi-byte characters
    * only add), known without serialising: it tells whether a send can fit in one request.
    */
-  readonly minBytes: number
+  minBytes: number
 }
 
-// True when the log can be sent as it is: every value a string, and no key that needs a look
-// (every `_`-prefixed or empty key goes the slow way, which decides). Inherited enumerable
-// properties only make this stricter: JSON.stringify, like the slow path, reads own ones.
+/** A fresh tally. */
+export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
+
 // Returns the log's `minBytes`, or -1 when it needs the slow path.
 function plainStringLogSize(input: LogInput): number {
   if (typeof (input as { toJSON?: unknown }).toJSON === 'function') return -1
@@ -96,20 +98,23 @@ function plainStringLogSize(input: LogInput): number {
 }
 
 /**
- * Validates and normalises one log. `index` names the log in errors.
+ * Validates and normalises one log, adding to `counts`. `index` names the log in errors. The
+ * input is never changed: a log that needs changes is copied.
  * @throws ValidationError for a non-object log, an empty key or a key reserved by the service.
  */
-export function normalizeLog(input: LogInput, index: number): Normalized {
+export function normalizeLog(input: LogInput, index: number, counts: Tally = tally()): Log {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
   const plain = plainStringLogSize(input)
-  if (plain >= 0) return { log: input as Log, omitted: 0, minBytes: plain }
+  if (plain >= 0) {
+    counts.minBytes += plain
+    return input as Log
+  }
   // A spread copy keeps the input's shape (V8's fast properties, so it stringifies fast) and
   // defines a `__proto__` key as an own property: data, never a prototype. Values are then
   // fixed in place; `delete` (slow mode) only for the rare value that is left out.
   const log = { ...input } as Record<string, unknown>
-  let omitted = 0
   let size = 1
   for (const key in log) {
     const problem = keyProblem(key)
@@ -117,14 +122,22 @@ export function normalizeLog(input: LogInput, index: number): Normalized {
     const value = log[key]
     const text = key === '__time__' ? undefined : typeof value === 'string' ? value : stringifyValue(value)
     if (text === undefined) {
-      if (value !== null && value !== undefined) omitted++
+      if (value !== null && value !== undefined) counts.omitted++
       delete log[key]
       continue
     }
     if (text !== value) log[key] = text
     size += key.length + text.length + 6
   }
-  return { log: log as Log, omitted, minBytes: size === 1 ? 2 : size }
+  counts.minBytes += size === 1 ? 2 : size
+  return log as Log
+}
+
+/** Normalises every log of a send (all checked before any is sent), adding to `counts`. */
+export function normalizeLogs(logs: readonly LogInput[], counts: Tally): Log[] {
+  const out: Log[] = new Array(logs.length)
+  for (let i = 0; i < logs.length; i++) out[i] = normalizeLog(logs[i]!, i, counts)
+  return out
 }
 
 /** Normalises tags: a string map whose keys may not be empty. */
