@@ -9,8 +9,10 @@ import { deflateSync } from '../src/compress/deflate.js'
 import { viaFflate } from './bench/deflate.bench.js'
 import { bodies, corpus, encodingClient, floorEncode, ourEncode, type Corpus } from './bench/encode.bench.js'
 import type { Figure } from './bench/harness.js'
+import { OFFICIAL } from './bench/browser.bench.js'
 import { lz4jsCompressor, napiDecode } from './bench/lz4.bench.js'
 import { BODY_SETS, DOC, END, main, renderSection, replaceSection, START, targets, type Results } from './bench/run.js'
+import { skipBrowser } from './support/browser.js'
 
 function expectFigures(figures: Figure[], what: string): void {
   expect(figures.length, what).toBeGreaterThanOrEqual(2)
@@ -32,7 +34,7 @@ describe('npm run bench -- --quick --no-write', () => {
     docBefore = readFileSync(DOC, 'utf8')
     lines = []
     results = await main(['--quick', '--no-write'], (line) => lines.push(line))
-  }, 60_000)
+  }, 90_000)
 
   it('gives finite, positive figures for every benchmark', () => {
     expectFigures(results.encode.figures, 'encode')
@@ -62,10 +64,46 @@ describe('npm run bench -- --quick --no-write', () => {
 
   it('prints the tables and a verdict per target, and leaves docs/benchmarks.md alone', () => {
     const out = lines.join('\n')
-    for (const heading of ['### Targets', '### 1. Encoding', '### 2. LZ4', '### 3. Deflate', '### 4. End to end']) expect(out).toContain(heading)
+    for (const heading of ['### Targets', '### 1. Encoding', '### 2. LZ4', '### 3. Deflate', '### 4. End to end', '### 5. In the browser']) expect(out).toContain(heading)
     expect(out).toContain('--quick smoke run')
     expect(targets(results).every((t) => typeof t.met === 'boolean' && t.value.length > 0)).toBe(true)
     expect(readFileSync(DOC, 'utf8')).toBe(docBefore)
+  })
+
+  // The browser benchmark runs in the smoke run when Chromium is there (500 logs per SDK, one
+  // run each). Checked: every log of both SDKs arrived exactly once, the counts add up, and
+  // compression shows on the wire. No timing.
+  it.skipIf(skipBrowser())('in the browser: both SDKs delivered all 500 logs exactly once, ours in fewer and smaller requests', () => {
+    const b = results.browser
+    expect(b, results.browserSkipped).toBeDefined()
+    expect(b!.logs).toBe(500)
+    const [ours, official] = b!.rows
+    expect(ours!.name).toMatch(/^ours/)
+    expect(official!.name).toContain(OFFICIAL)
+    for (const row of b!.rows) {
+      expect(row.runs.length).toBeGreaterThanOrEqual(1)
+      for (const run of row.runs) {
+        expect(run, row.name).toMatchObject({ delivered: 500, lost: 0, duplicates: 0, unexpected: 0, refused: 0 })
+        expect(Number.isFinite(run.logsPerSecond) && run.logsPerSecond > 0, `${row.name}: logs/s`).toBe(true)
+        expect(run.requests).toBeGreaterThan(0)
+        expect(run.rawBytes).toBeGreaterThanOrEqual(run.wireBytes)
+        expect(run.blockedMs).toBeGreaterThanOrEqual(run.pushMs) // measured from the same start, the one later
+      }
+      // The probe saw the same bodies the emulator counted.
+      expect(row.probe.delivered).toBe(500)
+      expect(row.probe.posts).toBe(row.runs[0]!.requests)
+      expect(row.probe.requestBodyBytes).toBe(row.runs[0]!.wireBytes)
+      expect(row.probe.requestHeaderBytes).toBeGreaterThan(0)
+    }
+    for (const run of ours!.runs) {
+      expect(run.sdk).toMatchObject({ pushed: 500, sent: 500, failed: 0, dropped: 0, errors: 0 })
+      expect(run.wireBytes).toBeLessThan(run.rawBytes / 2) // LZ4 by default
+    }
+    // count 10: at least one request per 10 logs; headers form: a preflight; beacons: none.
+    for (const run of official!.runs) expect(run.requests).toBeGreaterThanOrEqual(50)
+    expect(ours!.probe.preflights).toBeGreaterThanOrEqual(1)
+    expect(official!.probe.preflights).toBe(0)
+    expect(lines.join('\n')).toContain('| official: ')
   })
 
   it('replaces only the section between the markers, and can do it again', () => {

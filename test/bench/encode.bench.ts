@@ -5,7 +5,7 @@
 // that the compression benchmarks compress.
 import { webLogs } from '../../src/cli/corpus.js'
 import { createClient, type Client } from '../../src/client.js'
-import { normalizeLog, type Log, type LogInput } from '../../src/normalize.js'
+import { normalizeLogs, tally, type Log, type LogInput } from '../../src/normalize.js'
 import { compare, type Figure, type Timing } from './harness.js'
 
 /** The corpus: `webLogs(LOGS, SEED)`, the shared deterministic web logs. */
@@ -67,15 +67,9 @@ export function ourEncode(client: Client, c: Corpus, input: 'raw' | 'strings'): 
   const bodies: Uint8Array[] = []
   for (const g of c.groups) {
     const t = client.target({ topic: g.topic })
-    const logs = g[input]
-    const normalized = new Array<Log>(logs.length)
-    let minBytes = 0
-    for (let i = 0; i < logs.length; i++) {
-      const n = normalizeLog(logs[i]!, i)
-      normalized[i] = n.log
-      minBytes += n.minBytes
-    }
-    for (const { raw } of client.requestBodies(t.envelope, normalized, minBytes)) bodies.push(raw)
+    const counts = tally()
+    const normalized = normalizeLogs(g[input], counts)
+    for (const { raw } of client.requestBodies(t.envelope, normalized, counts.minBytes)) bodies.push(raw)
   }
   return bodies
 }

@@ -1,16 +1,20 @@
-// `npm run bench`: runs the four benchmarks, prints their tables, and rewrites the results
+// `npm run bench`: runs the five benchmarks, prints their tables, and rewrites the results
 // section of docs/benchmarks.md (between `<!-- bench:start -->` and `<!-- bench:end -->`).
+// The fifth (our tracker and the official SDK in Chromium) is skipped, with a notice, when
+// there is no Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium).
 //   --no-write  print only, leave docs/benchmarks.md alone
 //   --quick     a smoke run: small corpus, tiny rounds; checks that everything runs, the figures
 //               mean nothing (never written to the doc unless asked for with --write)
 import { execFileSync } from 'node:child_process'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, release, totalmem } from 'node:os'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { CHROMIUM } from '../support/browser.js'
+import { benchBrowser, BROWSER_FULL, BROWSER_QUICK, medianOf, type BrowserResult, type BrowserRow } from './browser.bench.js'
 import { benchDeflate, type DeflateResult } from './deflate.bench.js'
 import { benchE2e, BATCH_BYTES, type E2eResult } from './e2e.bench.js'
 import { benchEncode, bodies, corpus, LOGS, SEED, type EncodeResult } from './encode.bench.js'
-import { collectsBetweenRounds, FULL, QUICK, type Figure, type Timing } from './harness.js'
+import { collectsBetweenRounds, FULL, median, QUICK, type Figure, type Timing } from './harness.js'
 import { benchLz4, type Lz4Result } from './lz4.bench.js'
 
 export const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
@@ -27,6 +31,9 @@ export const BODY_SETS = [
 /** E2E timing: calls take ~10² ms, so rounds are longer and fewer. */
 const E2E_FULL: Timing = { warmupMs: 1000, rounds: 7, roundMs: 600 }
 const QUICK_LOGS = 1000
+/** Logs each SDK sends in the browser benchmark. */
+export const BROWSER_LOGS = 10_000
+const BROWSER_QUICK_LOGS = 500
 
 export interface Machine {
   readonly cpu: string
@@ -45,6 +52,10 @@ export interface Results {
   readonly lz4: { readonly set: string; readonly result: Lz4Result }[]
   readonly deflate: { readonly set: string; readonly result: DeflateResult }[]
   readonly e2e: E2eResult
+  /** The browser benchmark; `undefined` when it was skipped (see `browserSkipped`). */
+  readonly browser: BrowserResult | undefined
+  /** Why the browser benchmark was skipped. */
+  readonly browserSkipped?: string
   readonly seconds: number
   /** One-minute load average at the start and at the end: other work on the machine. */
   readonly load: { readonly start: number; readonly end: number }
@@ -81,18 +92,39 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
   const loadStart = loadavg()[0]!
   const c = corpus(quick ? QUICK_LOGS : LOGS, SEED)
   log(`corpus: webLogs(${c.count}, ${SEED}), topics ${c.groups.map((g) => `${g.topic} ${g.raw.length}`).join(', ')}`)
-  log('1/4 encoding')
+  log('1/5 encoding')
   const encode = await benchEncode(c, timing)
   const sets = BODY_SETS.map((s) => ({ set: s.name, bodies: bodies(c, s.maxBytes) }))
-  log('2/4 lz4')
+  log('2/5 lz4')
   const lz4 = []
   for (const s of sets) lz4.push({ set: s.set, result: await benchLz4(s.bodies, timing) })
-  log('3/4 deflate')
+  log('3/5 deflate')
   const deflate = []
   for (const s of sets) deflate.push({ set: s.set, result: await benchDeflate(s.bodies, timing) })
-  log('4/4 end to end')
+  log('4/5 end to end')
   const e2e = await benchE2e(c, quick ? QUICK : E2E_FULL)
-  return { quick, machine: machine(), logs: c.count, encode, lz4, deflate, e2e, seconds: (performance.now() - started) / 1000, load: { start: loadStart, end: loadavg()[0]! } }
+  let browser: BrowserResult | undefined
+  let browserSkipped: string | undefined
+  if (existsSync(CHROMIUM)) {
+    log('5/5 in the browser: our tracker and the official SDK')
+    browser = await benchBrowser({ ...(quick ? BROWSER_QUICK : BROWSER_FULL), logs: quick ? BROWSER_QUICK_LOGS : BROWSER_LOGS }, log)
+  } else {
+    browserSkipped = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
+    log(`5/5 in the browser: SKIPPED, ${browserSkipped}`)
+  }
+  return {
+    quick,
+    machine: machine(),
+    logs: c.count,
+    encode,
+    lz4,
+    deflate,
+    e2e,
+    browser,
+    browserSkipped,
+    seconds: (performance.now() - started) / 1000,
+    load: { start: loadStart, end: loadavg()[0]! },
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +236,68 @@ export function renderTables(r: Results): string {
         ),
       ),
   )
+  parts.push(renderBrowser(r))
   return parts.join('\n\n')
+}
+
+const ms = (n: number) => `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(2)} ms`
+
+function renderBrowser(r: Results): string {
+  const head = '### 5. In the browser: our tracker and the official SDK'
+  const b = r.browser
+  if (!b) return `${head}\n\nSkipped in this run: ${r.browserSkipped ?? 'not run'}.`
+  const runs = b.options.runs
+  const official = b.rows.find((row) => row.name.startsWith('official'))
+  const logsPerSecond = (row: BrowserRow) => medianOf(row, (run) => run.logsPerSecond)
+  const total = (row: BrowserRow, f: (run: BrowserRow['runs'][number]) => number) => row.runs.reduce((n, run) => n + f(run), 0)
+  const timed = table(
+    ['subject', 'logs/s', '× official', 'runs (min–max)', 'first push → last log', 'push loop', 'page blocked', 'main thread busy', 'requests', 'body bytes', 'body bytes/log', 'lost', 'duplicates'],
+    b.rows.map((row) => {
+      const rates = row.runs.map((run) => run.logsPerSecond)
+      const wire = medianOf(row, (run) => run.wireBytes)
+      return [
+        row.name,
+        int(logsPerSecond(row)),
+        official ? x(logsPerSecond(row) / logsPerSecond(official)) : '—',
+        `${int(Math.min(...rates))}–${int(Math.max(...rates))}`,
+        ms(medianOf(row, (run) => run.ms)),
+        ms(medianOf(row, (run) => run.pushMs)),
+        ms(medianOf(row, (run) => run.blockedMs)),
+        ms(medianOf(row, (run) => run.busyMs)),
+        int(medianOf(row, (run) => run.requests)),
+        kb(wire),
+        (wire / b.logs).toFixed(1),
+        `${int(total(row, (run) => run.lost))} of ${int(b.logs * row.runs.length)}`,
+        int(total(row, (run) => run.duplicates)),
+      ]
+    }),
+  )
+  const wire = table(
+    ['subject', 'POSTs', 'preflights', 'request lines + headers', 'request bodies', 'responses', 'HTTP bytes, both ways', 'per log'],
+    b.rows.map((row) => {
+      const p = row.probe
+      const all = p.requestHeaderBytes + p.requestBodyBytes + p.responseBytes
+      return [row.name, int(p.posts), int(p.preflights), kb(p.requestHeaderBytes), kb(p.requestBodyBytes), kb(p.responseBytes), kb(all), (all / b.logs).toFixed(1)]
+    }),
+  )
+  const refused = b.rows.reduce((n, row) => n + total(row, (run) => run.refused + run.unexpected), 0)
+  const officialSdk = official?.runs.map((run) => run.sdk)
+  const beacons = officialSdk?.length
+    ? ` The official SDK's sends went by \`sendBeacon\` ${int(median(officialSdk.map((s) => s.beaconsTaken ?? 0)))} times (median per run); the browser refused ${int(median(officialSdk.map((s) => s.beaconsRefused ?? 0)))} beacons (its 64 KiB keep-alive quota was full), which the SDK then sent by \`XMLHttpRequest\`.`
+    : ''
+  return [
+    head,
+    '',
+    `The same ${int(b.logs)} logs (\`webLogs(${b.logs}, ${SEED})\`, both topics, one call per log) from each SDK in one headless Chromium ${b.chromium} page, each SDK to its own emulator in the benchmark's process; ${runs} run${runs === 1 ? '' : 's'} per SDK, one SDK at a time, the order alternating. Figures are medians over runs; *lost* and *duplicates* are totals over all runs. A run ends when every log is stored, or ${b.options.deadlineMs / 1000} s after the first push, or after ${b.options.quietMs / 1000} s without a stored log.${beacons} Requests not answered 200 or logs not in the corpus: ${refused}.`,
+    '',
+    timed,
+    '',
+    `**HTTP traffic** of one more, untimed run per SDK in a fresh browser context (CORS preflight cache empty), read from the CDP Network domain:`,
+    '',
+    wire,
+    '',
+    ...b.rows.map((row) => `- *${row.name}*: ${row.settings}.`),
+  ].join('\n')
 }
 
 /** The generated section of docs/benchmarks.md (without the markers). */
