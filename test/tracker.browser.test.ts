@@ -15,6 +15,7 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { TrackerStats } from '../src/tracker.js'
 import { startEmulator, type Emulator } from '../src/emulator/index.js'
 import { CHROMIUM, CHROMIUM_ARGS, launchChromium, skipBrowser } from './support/browser.js'
 import { root } from './support/run.js'
@@ -59,17 +60,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, ms =
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, k) => from + k)
 const arrivedIds = (emu: Emulator) => emu.logs().map((r) => Number(r.log.i))
 
-interface PageStats {
-  pushed: number
-  queued: number
-  inFlight: number
-  sent: number
-  retried: number
-  failed: number
-  dropped: number
-  rejected: number
-  requests: number
-}
+type PageStats = TrackerStats
 
 describe.skipIf(skip)('the tracker in Chromium', () => {
   let site: StaticServer

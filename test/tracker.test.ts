@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createForwardFetch, startEmulator, type Emulator } from '../src/emulator/index.js'
 import { createTracker, ServiceError, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
 import { root } from './support/run.js'
-import { fail, ok, recordingFetch, type Responder, type WireRequest } from './support/wire.js'
+import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from './support/wire.js'
 
 const base = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression: 'none' } as const
 const fast = { retry: { limit: 3, baseDelayMs: 5, maxDelayMs: 20 } } as const
@@ -71,13 +71,7 @@ function heldFetch() {
   const requests: WireRequest[] = []
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init)
-    const req: WireRequest = {
-      url: new URL(request.url),
-      method: request.method,
-      headers: request.headers,
-      body: new Uint8Array(await request.clone().arrayBuffer()),
-      keepalive: request.keepalive,
-    }
+    const req = await toWire(request)
     requests.push(req)
     return new Promise<Response>((resolve, reject) => {
       const entry: Held = {

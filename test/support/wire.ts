@@ -23,17 +23,21 @@ export function fail(status: number, errorCode: string, extra: Record<string, st
   })
 }
 
+/** The request as it would go on the wire (its body read from a clone, so `request` stays usable). */
+export async function toWire(request: Request): Promise<WireRequest> {
+  return {
+    url: new URL(request.url),
+    method: request.method,
+    headers: request.headers,
+    body: new Uint8Array(await request.clone().arrayBuffer()),
+    keepalive: request.keepalive,
+  }
+}
+
 export function recordingFetch(responder: Responder = (_r, i) => ok(`RID${i}`)) {
   const requests: WireRequest[] = []
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const request = new Request(input, init)
-    const wire: WireRequest = {
-      url: new URL(request.url),
-      method: request.method,
-      headers: request.headers,
-      body: new Uint8Array(await request.arrayBuffer()),
-      keepalive: request.keepalive,
-    }
+    const wire = await toWire(new Request(input, init))
     requests.push(wire)
     const answer = await responder(wire, requests.length - 1)
     if (answer instanceof Error) throw answer
