@@ -6,7 +6,7 @@
 // unload (the events themselves are wired in tracker-lifecycle.ts).
 //
 // Accounting: every pushed log is, at any time, in exactly one of queued, inFlight, sent,
-// failed, dropped or rejected (`pushed` is their sum). A log is serialised once, at push; the
+// failed, dropped, rejected or filtered (`pushed` is their sum). A log is serialised once, at push; the
 // queue holds its JSON text and UTF-8 length, so byte accounting is exact.
 import { createClient, type Client, type ClientOptions, type Target } from './client.js'
 import { bodySize, type EncodedLog } from './encode.js'
@@ -79,6 +79,13 @@ export interface TrackerOptions extends Omit<ClientOptions, 'sleep'> {
   onDrop?: (count: number, reason: DropReason) => void
   /** Called after each accepted request. */
   onSent?: (info: SentInfo) => void
+  /**
+   * Sees each log at `push`, before it is checked and queued: return the log (or a changed
+   * copy, e.g. with personal data scrubbed) to keep it, or `false`/`null`/`undefined` to leave
+   * it out (counted in `filtered`; sampling is `() => Math.random() < 0.1 ? log : false`). If it
+   * throws, the log is rejected and the error goes to `onError`.
+   */
+  beforeSend?: (log: LogInput, topic: string) => LogInput | false | null | undefined
 }
 
 /** What `onSent` learns about one accepted request. */
@@ -122,7 +129,7 @@ export interface FlushSyncOptions {
   final?: boolean
 }
 
-/** Counters of a tracker. Logs unless said otherwise; `pushed` = queued + inFlight + sent + failed + dropped + rejected. */
+/** Counters of a tracker. Logs unless said otherwise; `pushed` = queued + inFlight + sent + failed + dropped + rejected + filtered. */
 export interface TrackerStats {
   /** Logs given to `push`. */
   pushed: number
@@ -140,6 +147,8 @@ export interface TrackerStats {
   dropped: number
   /** Refused at `push` by validation, reported to `onError`. */
   rejected: number
+  /** Left out by `beforeSend`. */
+  filtered: number
   /** Values left out of logs because they cannot be sent (functions, symbols, `__time__`). */
   omitted: number
   /** Requests made, retries included. */
@@ -337,6 +346,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     failed: 0,
     dropped: 0,
     rejected: 0,
+    filtered: 0,
     omitted: 0,
     requests: 0,
     queuedBytes: 0,
@@ -727,8 +737,23 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     const room = limits.maxBytes - t.target.envelope.bytes
     let dropped = 0
+    const topicKey = t.key
     for (let i = 0; i < n; i++) {
-      const log = list[i]!
+      let log = list[i]!
+      if (options.beforeSend) {
+        try {
+          const kept = options.beforeSend(log, topicKey)
+          if (!kept) {
+            counts.filtered++
+            continue
+          }
+          log = kept
+        } catch (error) {
+          counts.rejected++
+          reportError(new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), [log])
+          continue
+        }
+      }
       // A full queue drops without serialising: a burst against a dead server stays cheap.
       if (counts.queuedBytes + MIN_COST > maxQueueBytes) {
         dropped++

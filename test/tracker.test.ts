@@ -55,7 +55,7 @@ const range = (n: number, from = 0) => Array.from({ length: n }, (_, k) => from 
 
 /** Every pushed log is in exactly one state. */
 function expectAccounted(s: TrackerStats): void {
-  expect(s.queued + s.inFlight + s.sent + s.failed + s.dropped + s.rejected).toBe(s.pushed)
+  expect(s.queued + s.inFlight + s.sent + s.failed + s.dropped + s.rejected + s.filtered).toBe(s.pushed)
 }
 
 interface Held {
@@ -301,6 +301,26 @@ describe('push', () => {
     await tracker.flush()
     expect(wire.requests.flatMap(ids)).toEqual([0, 1, 2])
     expect(tracker.stats()).toMatchObject({ pushed: 6, rejected: 3, sent: 3, omitted: 1 })
+    expectAccounted(tracker.stats())
+  })
+
+  it('beforeSend scrubs, samples and filters at push; a throwing beforeSend rejects only that log', async () => {
+    const wire = recordingFetch()
+    const { tracker, errors } = track({
+      fetch: wire.fetch,
+      beforeSend: (log, topic) => {
+        if (log.i === 3) throw new Error('bad hook')
+        if (Number(log.i) % 2 === 1) return false // sampled out
+        return { ...log, email: log.email ? '[redacted]' : undefined, topic_seen: topic }
+      },
+    })
+    tracker.push(logs(6, 0, { email: 'a@b.c' }), { topic: 'signup' })
+    await tracker.flush()
+    expect(wire.requests.flatMap((r) => body(r).__logs__)).toEqual([0, 2, 4].map((i) => ({ i: String(i), email: '[redacted]', topic_seen: 'signup' })))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.error.message).toContain('beforeSend threw: bad hook')
+    expect(errors[0]!.logs).toEqual([{ i: 3, email: 'a@b.c' }])
+    expect(tracker.stats()).toMatchObject({ pushed: 6, sent: 3, filtered: 2, rejected: 1 })
     expectAccounted(tracker.stats())
   })
 
