@@ -113,10 +113,11 @@ export interface Client {
   sendBatch(logs: readonly EncodedLog[], target: Target, options?: Pick<SendOptions, 'signal' | 'retry' | 'keepalive' | 'headerless'>): Promise<{ requestId: string | undefined; rawBytes: number; wireBytes: number; retries: number }>
   /**
    * The request bodies a send of these normalised logs makes, in order, each with the end index
-   * of its logs: what `send` does before compressing. Exposed for batching layers and benchmarks.
+   * of its logs, made lazily: what `send` does before compressing. For batching layers and
+   * benchmarks.
    * @throws ValidationError when a log cannot fit in a request alone.
    */
-  requestBodies(envelope: Envelope, logs: readonly Log[], minBytes?: number): { raw: Uint8Array; end: number }[]
+  requestBodies(envelope: Envelope, logs: readonly Log[], minBytes?: number): Iterable<{ raw: Uint8Array; end: number }>
   /** The per-request limits in force. */
   readonly limits: Limits
   /** The compression option in force. */
@@ -221,16 +222,21 @@ export function createClient(options: ClientOptions): Client {
   }
 
   /**
-   * The bodies of a send, each with the end index of its logs. One request when the send fits
-   * (one stringify, one encode); otherwise each log is serialised once and the send is split.
+   * The bodies of a send, each with the end index of its logs, made one at a time as the send
+   * goes (a large send never holds all its bodies at once). One request when the send fits (one
+   * stringify, one encode); otherwise each log is serialised once and the send is split.
    * `minBytes`, a lower bound of the logs' JSON bytes, rules out the one-request attempt for a
    * send that surely does not fit; only a send whose bound fits but whose exact size does not
-   * (escapes or multi-byte text right at the limit) is serialised twice.
+   * (escapes or multi-byte text right at the limit) is serialised twice. A log that cannot fit
+   * alone throws before the first body is made.
    */
-  function requestBodies(env: Envelope, logs: readonly Log[], minBytes = 0): { raw: Uint8Array; end: number }[] {
+  function* requestBodies(env: Envelope, logs: readonly Log[], minBytes = 0): Generator<{ raw: Uint8Array; end: number }, void, undefined> {
     const mayFit = logs.length <= limits.maxLogs && bodySize(env, logs.length, minBytes) <= limits.maxBytes
     const whole = mayFit ? encodeWhole(env, logs, limits.maxBytes) : undefined
-    if (whole) return [{ raw: whole, end: logs.length }]
+    if (whole) {
+      yield { raw: whole, end: logs.length }
+      return
+    }
     const encoded = logs.map(encodeLog)
     const ends = splitBySize(
       encoded.map((e) => e.bytes),
@@ -238,11 +244,10 @@ export function createClient(options: ClientOptions): Client {
       limits,
     )
     let start = 0
-    return ends.map((end) => {
-      const raw = encodeBody(env, encoded, start, end)
+    for (const end of ends) {
+      yield { raw: encodeBody(env, encoded, start, end), end }
       start = end
-      return { raw, end }
-    })
+    }
   }
 
   function trackUrl(log: LogInput, opts: Pick<SendOptions, 'logstore' | 'topic' | 'source'> = {}): string {
