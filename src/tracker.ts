@@ -63,6 +63,13 @@ export interface TrackerOptions extends Omit<ClientOptions, 'sleep'> {
   /** Browsers: send on `visibilitychange` to hidden and on `pagehide`. Default `true`. */
   flushOnHide?: boolean
   /**
+   * Send every batch in the header-less form (`?APIVersion=0.6.0`, `text/plain`): no CORS
+   * preflight, at the cost of compression. Worth it for pages that send a few small batches
+   * over slow links, where a preflight's round trip costs more than the bytes LZ4 saves.
+   * Default `false` (the unload path is always header-less).
+   */
+  headerless?: boolean
+  /**
    * Total bytes of keep-alive request bodies the unload path may have in flight. Browsers cap
    * keep-alive bodies at 64 KiB per page, all requests together; default 60 000 leaves room
    * for others.
@@ -329,6 +336,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const exitTimeoutMs = positive('exitTimeoutMs', options.exitTimeoutMs, 5000, true)
   const unloadBudget = positive('unloadBudgetBytes', options.unloadBudgetBytes, 60_000)
   const policy = retryPolicy(options.retry)
+  const headerless = options.headerless === true
   const defaultTopic = options.topic ?? ''
   const onError = options.onError ?? defaultOnError
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
@@ -543,7 +551,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       // Attempts are the tracker's (so that a failed batch goes back to the head of its
       // queue between them): one request per call. In the header-less form the client calls
       // `fetch` synchronously, which the unload path relies on.
-      sending = client.sendBatch(batch.logs, t.target, { signal: controller.signal, retry: false, keepalive, headerless: keepalive })
+      sending = client.sendBatch(batch.logs, t.target, { signal: controller.signal, retry: false, keepalive, headerless: keepalive || headerless })
     } catch (error) {
       sending = Promise.reject(error)
     }

@@ -324,6 +324,21 @@ describe('push', () => {
     expectAccounted(tracker.stats())
   })
 
+  it('headerless: every batch without x-log-* headers or compression (no CORS preflight)', async () => {
+    const wire = recordingFetch()
+    const { tracker } = track({ fetch: wire.fetch, headerless: true, compression: 'lz4' })
+    tracker.push(logs(3000))
+    await tracker.flush()
+    expect(wire.requests.length).toBeGreaterThan(0)
+    for (const req of wire.requests) {
+      expect(req.url.search).toBe('?APIVersion=0.6.0')
+      expect(req.headers.get('content-type')).toBe('text/plain;charset=UTF-8')
+      expect([...req.headers.keys()].filter((k) => k.startsWith('x-log'))).toEqual([])
+    }
+    expect(wire.requests.flatMap(ids)).toEqual(range(3000))
+    expectAccounted(tracker.stats())
+  })
+
   it('never throws, even when onError and onDrop throw', async () => {
     const wire = recordingFetch(() => fail(400, 'PostBodyInvalid'))
     const spy = vi.spyOn(console, 'error').mockImplementation(() => {})
