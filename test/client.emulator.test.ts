@@ -76,3 +76,34 @@ describe('client → emulator', () => {
     expect(emu.logs()).toHaveLength(200)
   })
 })
+
+describe('client → emulator (property)', () => {
+  it('any logs the client accepts, the strict emulator stores exactly, in order, with every codec', async () => {
+    const fc = (await import('fast-check')).default
+    const text = fc.string({ maxLength: 30, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0000', '\u2028', '\ud800'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
+    const key = fc.string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom(...'abz09_-.:@é日😀 '.split('')), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) }).filter((k) => !k.startsWith('_'))
+    const log = fc.dictionary(key, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 6 })
+    const codec = fc.constantFrom('none', 'lz4', 'deflate', 'auto') as import('fast-check').Arbitrary<'none' | 'lz4' | 'deflate' | 'auto'>
+    await fc.assert(
+      fc.asyncProperty(fc.array(log, { minLength: 1, maxLength: 40 }), codec, fc.integer({ min: 300, max: 3000 }), async (logs, compression, maxBytes) => {
+        emu.clear()
+        const c = client({ compression, limits: { maxBytes: maxBytes + 2000 } })
+        await c.send(logs, { topic: 'prop' })
+        const stored = emu.logs().map((r) => {
+          const { __time__, ...rest } = r.log
+          return rest
+        })
+        const expected = logs.map((l) =>
+          Object.fromEntries(
+            Object.entries(l)
+              .filter(([, v]) => v !== null)
+              .map(([k, v]) => [k.toWellFormed(), typeof v === 'string' ? v.toWellFormed() : String(v)]),
+          ),
+        )
+        expect(stored).toEqual(expected)
+        expect(emu.requests().every((r) => r.status === 200)).toBe(true)
+      }),
+      { numRuns: 60 },
+    )
+  })
+})
