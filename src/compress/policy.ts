@@ -42,10 +42,3 @@ export async function compressBody(raw: Uint8Array, option: CompressionOption | 
   if (!policy) return { bytes: raw, compressType: undefined }
   return choose(raw, policy, await policy.codec.compress(raw))
 }
-
-/** Synchronous form, for the page-unload path. */
-export function compressBodySync(raw: Uint8Array, option: CompressionOption | undefined): WireBody {
-  const policy = resolve(option, raw)
-  if (!policy) return { bytes: raw, compressType: undefined }
-  return choose(raw, policy, policy.codec.compressSync(raw))
-}
