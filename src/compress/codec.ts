@@ -6,6 +6,6 @@ export interface Codec {
   readonly name: 'lz4' | 'deflate'
   /** Compresses a whole body; may be asynchronous (native streams). */
   compress(raw: Uint8Array): Uint8Array | Promise<Uint8Array>
-  /** Synchronous form, for the page-unload path where nothing may be awaited. */
+  /** Synchronous form, for callers that cannot await (in browsers, deflate uses fflate here). */
   compressSync(raw: Uint8Array): Uint8Array
 }
