@@ -1,7 +1,7 @@
 // Deflate, native where the runtime has it: node:zlib in Node, Bun and Deno (found through
 // `process.getBuiltinModule`, so no bundler sees a `node:` import), `CompressionStream` in
-// browsers and workers; fflate where neither exists or where the caller cannot wait (the
-// page-unload path).
+// browsers and workers; fflate where neither exists or where the caller cannot wait
+// (`compressSync`).
 import { zlibSync } from 'fflate'
 import type { Codec } from './codec.js'
 
