@@ -55,6 +55,10 @@ const headerlessQuery: TrackQuery = { APIVersion: API_VERSION }
 export async function postBody(client: TrackClient, req: PostRequest): Promise<PostResult> {
   const url = `${req.baseUrl}/logstores/${req.logstore}/track`
   const controller = new AbortController()
+  // Raced against the request, so that a fetch that ignores its signal (a custom or polyfilled
+  // one) still ends in a TimeoutError or the caller's abort instead of hanging the send.
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }))
+  aborted.catch(() => {}) // only ever read through the race below
   let timedOut = false
   const timer = setTimeout(() => {
     timedOut = true
@@ -66,7 +70,7 @@ export async function postBody(client: TrackClient, req: PostRequest): Promise<P
   try {
     const { body, headerless } = req
     // The two forms differ only in params and Content-Type: one call keeps one code path.
-    const result = await client.POST('/logstores/{logstore}/track', {
+    const posting = client.POST('/logstores/{logstore}/track', {
       baseUrl: req.baseUrl,
       params: headerless
         ? { path: { logstore: req.logstore }, query: headerlessQuery }
@@ -78,6 +82,9 @@ export async function postBody(client: TrackClient, req: PostRequest): Promise<P
       keepalive: req.keepalive,
       fetch: req.fetch,
     })
+    // When the abort wins, the request's own rejection comes later and is already accounted for.
+    posting.catch(() => {})
+    const result = await Promise.race([posting, aborted])
     const { response } = result
     if (!response.ok) throw serviceError(response, result.error, url)
     // openapi-fetch leaves an empty body unread; a browser then reports the request as

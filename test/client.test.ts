@@ -360,11 +360,30 @@ describe('errors and retries', () => {
   })
 
   it('a slow attempt is a TimeoutError', async () => {
-    const hang = (req: Request) => new Promise<Response>((_, reject) => req.signal.addEventListener('abort', () => reject(req.signal.reason)))
+    // The requests are kept: a Request's signal follows the caller's only through a weak
+    // reference, so an unreferenced one can be collected before the abort reaches it (a real
+    // fetch holds its request while it runs; this stand-in must too).
+    const held: Request[] = []
+    const hang = (req: Request) =>
+      new Promise<Response>((_, reject) => {
+        held.push(req)
+        req.signal.addEventListener('abort', () => reject(req.signal.reason))
+      })
     const c = createClient({ ...base, timeoutMs: 20, retry: false, fetch: ((input: Request) => hang(input)) as typeof fetch })
     const err = await c.send({ a: '1' }).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(TimeoutError)
     expect((err as TimeoutError).timeoutMs).toBe(20)
+  })
+
+  it('a fetch that ignores its signal still ends in a TimeoutError, or in the caller’s abort', async () => {
+    const never = (() => new Promise<Response>(() => {})) as typeof fetch
+    const c = createClient({ ...base, timeoutMs: 20, retry: false, fetch: never })
+    await expect(c.send({ a: '1' })).rejects.toBeInstanceOf(TimeoutError)
+    const reason = new Error('left the page')
+    const controller = new AbortController()
+    const sending = createClient({ ...base, retry: false, fetch: never }).send({ a: '1' }, { signal: controller.signal })
+    setTimeout(() => controller.abort(reason), 5)
+    await expect(sending).rejects.toBe(reason)
   })
 
   it('an aborted signal rejects with its reason, before or during a send', async () => {
