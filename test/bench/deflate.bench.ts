@@ -4,7 +4,7 @@
 import { deflateSync as zlibDeflateSync } from 'node:zlib'
 import { zlibSync } from 'fflate'
 import { deflate, deflateSync } from '../../src/compress/deflate.js'
-import { compare, type Figure, type Timing } from './harness.js'
+import { compare, type Figure, type Timing, totalBytes } from './harness.js'
 
 export const LEVEL = 6
 
@@ -18,12 +18,10 @@ export interface DeflateResult {
   readonly sizes: { readonly ours: number; readonly zlib: number; readonly fflate: number }
 }
 
-const total = (xs: Uint8Array[]) => xs.reduce((n, x) => n + x.length, 0)
-
 export async function benchDeflate(bodies: Uint8Array[], timing: Timing): Promise<DeflateResult> {
   // In Node the codec's `compress` is its synchronous core: timing one times the other.
   if (deflate.compress !== deflateSync) throw new Error('deflate benchmark: expected deflate.compress to be deflateSync in Node')
-  const sizes = { ours: total(bodies.map(deflateSync)), zlib: total(bodies.map(viaZlib)), fflate: total(bodies.map(viaFflate)) }
+  const sizes = { ours: totalBytes(bodies.map(deflateSync)), zlib: totalBytes(bodies.map(viaZlib)), fflate: totalBytes(bodies.map(viaFflate)) }
   const figures = await compare(
     {
       baseline: { name: '`node:zlib` `deflateSync`', run: () => bodies.map(viaZlib) },
@@ -33,9 +31,9 @@ export async function benchDeflate(bodies: Uint8Array[], timing: Timing): Promis
         // Ours is the same native call: this row shows how far noise alone moves a ratio.
         { name: '`node:zlib` again (A/A control)', run: () => bodies.map(viaZlib) },
       ],
-      units: total(bodies),
+      units: totalBytes(bodies),
     },
     timing,
   )
-  return { figures, inputBytes: total(bodies), bodies: bodies.length, sizes }
+  return { figures, inputBytes: totalBytes(bodies), bodies: bodies.length, sizes }
 }

@@ -85,6 +85,9 @@ export function quantile(xs: readonly number[], q: number): number {
 
 export const median = (xs: readonly number[]): number => quantile(xs, 0.5)
 
+/** Bytes in a set of buffers. */
+export const totalBytes = (xs: readonly Uint8Array[]): number => xs.reduce((n, x) => n + x.length, 0)
+
 /** Times the baseline and the candidates of one comparison; the baseline's figure comes first. */
 export async function compare(c: Comparison, timing: Timing): Promise<Figure[]> {
   const subjects = [c.baseline, ...c.candidates]

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module'
 import { compressSync, uncompressSync } from 'lz4-napi'
 import { lz4Block } from '../../src/compress/lz4.js'
-import { compare, type Figure, type Timing } from './harness.js'
+import { compare, type Figure, type Timing, totalBytes } from './harness.js'
 
 // lz4js ships no types; only these two are used.
 const lz4js = createRequire(import.meta.url)('lz4js') as {
@@ -45,19 +45,17 @@ export interface Lz4Result {
   readonly sizes: { readonly ours: number; readonly lz4js: number; readonly native: number }
 }
 
-const total = (xs: Uint8Array[]) => xs.reduce((n, x) => n + x.length, 0)
-
 export async function benchLz4(bodies: Uint8Array[], timing: Timing): Promise<Lz4Result> {
-  const inputBytes = total(bodies)
+  const inputBytes = totalBytes(bodies)
   const viaLz4js = lz4jsCompressor(Math.max(...bodies.map((b) => b.length)))
   // Ours must decode (with lz4-napi's decoder) to the body before it is worth timing.
   for (const b of bodies) {
     if (Buffer.compare(napiDecode(lz4Block(b), b.length), b) !== 0) throw new Error('lz4 benchmark: our block does not decode to its input')
   }
   const sizes = {
-    ours: total(bodies.map(lz4Block)),
-    lz4js: total(bodies.map((b) => viaLz4js(b).slice())),
-    native: total(bodies.map(napiBlock)),
+    ours: totalBytes(bodies.map(lz4Block)),
+    lz4js: totalBytes(bodies.map((b) => viaLz4js(b).slice())),
+    native: totalBytes(bodies.map(napiBlock)),
   }
   const figures = await compare(
     {
