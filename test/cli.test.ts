@@ -135,3 +135,24 @@ describe('send on a TTY', () => {
     expect(emu.logs()).toHaveLength(9000)
   })
 })
+
+describe('send: a log too big for any request', () => {
+  it('is reported by its line number; the lines around it still go', async () => {
+    const { sendCommand } = await import('../src/cli/send.js')
+    const { Readable, Writable } = await import('node:stream')
+    await using emu = await startEmulator({ logstores: ['web'] })
+    let err = ''
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        err += chunk
+        done()
+      },
+    })
+    const lines = [JSON.stringify({ i: 1 }), JSON.stringify({ i: 2, big: 'x'.repeat(3 * 1024 * 1024) }), JSON.stringify({ i: 3 })].join('\n')
+    const code = await sendCommand({ project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' }, Readable.from([lines]), sink)
+    expect(code).toBe(1)
+    expect(err).toMatch(/line 2: log: \d+ bytes cannot fit in one request/)
+    expect(err).toMatch(/2 logs sent in 1 requests.*1 bad lines, 0 failed/)
+    expect(emu.logs().map((r) => r.log.i)).toEqual(['1', '3'])
+  })
+})

@@ -2,6 +2,7 @@
 // for such endpoints the CLI sends through the emulator's forwarding fetch (loopback, with the
 // original host in X-Forwarded-Host), and keeps the real routing for every other endpoint.
 import { createForwardFetch } from '../emulator/forward-fetch.js'
+import { parseEndpoint } from '../route.js'
 
 const LOCAL = new Set(['localhost', '127.0.0.1', '[::1]'])
 
@@ -9,9 +10,10 @@ const LOCAL = new Set(['localhost', '127.0.0.1', '[::1]'])
 export function localhostFetch(endpoint: string): typeof fetch | undefined {
   let url: URL
   try {
-    url = new URL(/^[a-z]+:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`)
+    const { protocol, host } = parseEndpoint(endpoint)
+    url = new URL(`${protocol}//${host}`)
   } catch {
-    return undefined
+    return undefined // the client refuses it with a ValidationError of its own
   }
   if (!LOCAL.has(url.hostname)) return undefined
   return createForwardFetch(`${url.protocol}//127.0.0.1:${url.port || (url.protocol === 'https:' ? 443 : 80)}`)

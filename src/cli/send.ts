@@ -2,7 +2,8 @@
 // with its number and skipped; the rest still go. The exit code says whether anything failed.
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { createClient, isWebTrackError, SendError, type CompressionName, type LogInput } from '../index.js'
+import { bodySize } from '../encode.js'
+import { createClient, isWebTrackError, ValidationError, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
 import { bytes } from './format.js'
 import { localhostFetch } from './localhost-fetch.js'
 
@@ -49,8 +50,11 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     const secs = Math.max((Date.now() - started) / 1000, 0.001)
     err.write(`\r${t.sent} logs sent, ${Math.round(t.sent / secs)} logs/s, ${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire   `)
   }
-  // Batches close at the service's limits; the client splits exactly, this only bounds memory.
-  let batch: LogInput[] = []
+  // Each line is checked and serialised once (`prepare`), and its exact size decides where a
+  // request closes; the prepared logs go out as they are (`sendBatch`), never serialised again.
+  const target = client.target()
+  const room = client.limits.maxBytes - target.envelope.bytes
+  let batch: PreparedLog[] = []
   let batchBytes = 0
   const flush = async () => {
     if (batch.length === 0) return
@@ -58,35 +62,33 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     batch = []
     batchBytes = 0
     try {
-      const r = await client.send(logs)
-      t.sent += r.logs
-      t.requests += r.requests
+      const r = await client.sendBatch(logs, target)
+      t.sent += logs.length
+      t.requests++
       t.rawBytes += r.rawBytes
       t.wireBytes += r.wireBytes
     } catch (e) {
-      const accepted = e instanceof SendError ? e.accepted : 0
-      t.sent += accepted
-      t.failed += logs.length - accepted
-      err.write(`${tty ? '\n' : ''}error: ${logs.length - accepted} logs not sent: ${(e as Error).message}\n`)
+      t.failed += logs.length
+      err.write(`${tty ? '\n' : ''}error: ${logs.length} logs not sent: ${(e as Error).message}\n`)
     }
     progress()
   }
   for await (const line of lines) {
     t.lines++
     if (line.trim() === '') continue
-    let log: LogInput
+    let prepared: PreparedLog
     try {
-      log = JSON.parse(line)
-      client.prepare(log, t.lines) // validates now, so the line number is the one reported
+      prepared = client.prepare(JSON.parse(line) as LogInput, t.lines)
+      if (prepared.bytes > room) throw new ValidationError('log', `${prepared.bytes} bytes cannot fit in one request (${client.limits.maxBytes} bytes)`)
     } catch (e) {
       t.bad++
       const why = isWebTrackError(e) ? e.message.replace(/^logs\[\d+\]/, 'log') : `invalid JSON (${(e as Error).message})`
       err.write(`${tty ? '\n' : ''}line ${t.lines}: ${why}\n`)
       continue
     }
-    batch.push(log)
-    batchBytes += line.length
-    if (batch.length >= client.limits.maxLogs || batchBytes >= client.limits.maxBytes / 2) await flush()
+    if (batch.length === client.limits.maxLogs || bodySize(target.envelope, batch.length + 1, batchBytes + prepared.bytes) > client.limits.maxBytes) await flush()
+    batch.push(prepared)
+    batchBytes += prepared.bytes
   }
   await flush()
   const secs = Math.max((Date.now() - started) / 1000, 0.001)
