@@ -1,7 +1,7 @@
 // Sizing properties: what the client knows about a log's size before and after serialising it.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodySize, encodeBody, encodeLog, encodeWhole, envelope, toJson, utf8Length } from '../src/encode.js'
+import { bodySize, encodeBody, encodeLog, encodeUtf8, encodeWhole, envelope, toJson, utf8Length } from '../src/encode.js'
 import { normalizeLog, tally } from '../src/normalize.js'
 
 const text = fc.string({ maxLength: 40, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0001', '\ud800', '\udfff'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
@@ -15,6 +15,36 @@ describe('sizing (property)', () => {
       expect(utf8Length(a)).toBe(encoder.encode(a).length)
       expect(utf8Length(b)).toBe(encoder.encode(b).length)
     }), { numRuns: 500 })
+  })
+
+  it('encodeUtf8 gives TextEncoder’s bytes for any text: ASCII, mostly multi-byte, astral, lone surrogates', () => {
+    const heavy = fc.string({ maxLength: 300, unit: fc.constantFrom('日', '😀', 'é', 'a', '\ud800') })
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), heavy, text, (a, b, c) => {
+      for (const s of [a, b, c, a + b, b + c + a]) expect(Buffer.from(encodeUtf8(s)).equals(Buffer.from(encoder.encode(s)))).toBe(true)
+    }), { numRuns: 500 })
+    // Exactly at the +25% guess, and just past it with a 4-byte character straddling the edge.
+    for (const n of [0, 1, 7, 64, 4096]) {
+      for (const tail of ['', '😀', '日日日', '😀😀😀😀😀😀😀😀😀']) {
+        const s = 'x'.repeat(n) + '日'.repeat(n >> 3) + tail
+        expect(Buffer.from(encodeUtf8(s)).equals(Buffer.from(encoder.encode(s)))).toBe(true)
+      }
+    }
+  })
+
+  it('normalises only own keys, also of class instances and objects with enumerable inherited keys', () => {
+    class Event {
+      constructor(readonly id: number, readonly name: string) {}
+      get label() { return this.name }
+    }
+    const inherited = Object.assign(Object.create({ inheritedKey: 'no' }), { own: 1 })
+    expect(JSON.parse(encodeLog(normalizeLog(new Event(7, 'x') as never, 0)).json)).toEqual({ id: '7', name: 'x' })
+    expect(JSON.parse(encodeLog(normalizeLog(inherited, 0)).json)).toEqual({ own: '1' })
+    const strings = Object.assign(Object.create({ inheritedKey: 'no' }), { own: 'yes' })
+    const n = tally()
+    const e = encodeLog(normalizeLog(strings, 0, n))
+    expect(JSON.parse(e.json)).toEqual({ own: 'yes' })
+    expect(n.minBytes).toBeLessThanOrEqual(e.bytes)
+    expect(JSON.parse(encodeLog(normalizeLog(Object.assign(Object.create(null), { a: 1, b: 's' }), 0)).json)).toEqual({ a: '1', b: 's' })
   })
 
   it('a log’s minBytes never exceeds its exact JSON bytes; the JSON has no lone surrogate', () => {
