@@ -118,38 +118,32 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
   // A new object, filled in the input's key order: every log of one shape then gets one hidden
   // class whose fields are all strings, which JSON.stringify serialises on its fast path.
   // (Copying the input and overwriting its numbers in place costs about twice as much: each
-  // write changes a field's representation.) `for…in` is the fastest walk but also sees
-  // inherited keys, so it is used only on plain objects; anything else walks `Object.keys`.
+  // write changes a field's representation.) `for…in` also walks a prototype's enumerable
+  // keys, which only a plain object is sure not to have.
   const proto = Object.getPrototypeOf(input)
+  const ownOnly = proto !== Object.prototype && proto !== null
   const log: Log = {}
   let size = 1
-  if (proto === Object.prototype || proto === null) {
-    for (const key in input) size += put(log, key, input[key], index, counts)
-  } else {
-    const keys = Object.keys(input)
-    for (let i = 0; i < keys.length; i++) size += put(log, keys[i]!, input[keys[i]!], index, counts)
+  for (const key in input) {
+    if (ownOnly && !Object.prototype.hasOwnProperty.call(input, key)) continue
+    const value = input[key]
+    let text = typeof value === 'string' ? value : stringifyValue(value)
+    if (key.charCodeAt(0) === 95 /* _ */ || key === '') {
+      const problem = keyProblem(key)
+      if (problem) throw new ValidationError(`logs[${index}].${key}`, `invalid key: ${problem}`)
+      if (key === '__time__') text = undefined // the service sets it on receipt
+    }
+    if (text === undefined) {
+      if (value !== null && value !== undefined) counts.omitted++
+      continue
+    }
+    // `__proto__` is data here, never a prototype.
+    if (key === '__proto__') Object.defineProperty(log, key, { value: text, enumerable: true, writable: true, configurable: true })
+    else log[key] = text
+    size += key.length + text.length + 6
   }
   counts.minBytes += size === 1 ? 2 : size
   return log
-}
-
-// Checks one key, adds its value to `log` as a string, returns the bytes it adds to minBytes.
-// A top-level function, not a closure, so that the optimiser inlines it into both loops.
-function put(log: Log, key: string, value: unknown, index: number, counts: Tally): number {
-  let text = typeof value === 'string' ? value : stringifyValue(value)
-  if (key.charCodeAt(0) === 95 /* _ */ || key === '') {
-    const problem = keyProblem(key)
-    if (problem) throw new ValidationError(`logs[${index}].${key}`, `invalid key: ${problem}`)
-    if (key === '__time__') text = undefined // the service sets it on receipt
-  }
-  if (text === undefined) {
-    if (value !== null && value !== undefined) counts.omitted++
-    return 0
-  }
-  // `__proto__` is data here, never a prototype.
-  if (key === '__proto__') Object.defineProperty(log, key, { value: text, enumerable: true, writable: true, configurable: true })
-  else log[key] = text
-  return key.length + text.length + 6
 }
 
 /** Normalises every log of a send (all checked before any is sent), adding to `counts`. */
