@@ -8,11 +8,15 @@
 // Accounting: every pushed log is, at any time, in exactly one of queued, inFlight, sent,
 // failed, dropped, rejected or filtered (`pushed` is their sum). A log is serialised once, at push; the
 // queue holds its JSON text and UTF-8 length, so byte accounting is exact.
-import { createClient, type Client, type ClientOptions, type Target } from './client.js'
-import { bodySize, type EncodedLog } from './encode.js'
+import { compressBody } from './compress/policy.js'
+import { connect, target, type ClientOptions, type Target } from './connect.js'
+import { bodySize, encodeBody, type EncodedLog } from './encode.js'
 import { isWebTrackError, ValidationError, WebTrackError } from './errors.js'
 import type { LogInput } from './normalize.js'
-import { backoffDelay, retryPolicy } from './retry.js'
+import { prepare } from './prepare.js'
+import { retryDelay, retryPolicy } from './retry.js'
+import { post } from './send.js'
+import { tooLarge } from './split.js'
 import { attachLifecycle, refTimer, unrefTimer, type TimerHandle } from './tracker-lifecycle.js'
 
 /** Why logs were dropped: the queue was full, the tracker was closed, or the page unloaded and they did not fit the keep-alive budget. */
@@ -196,8 +200,6 @@ export interface Tracker extends AsyncDisposable {
   stats(): TrackerStats
   /** True once `close` was called. */
   readonly closed: boolean
-  /** The client the tracker sends through. */
-  readonly client: Client
 }
 
 /** Bookkeeping bytes counted per log against `maxQueueBytes`, beyond its JSON text. */
@@ -209,9 +211,14 @@ export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024
 // A FIFO of prepared logs: texts and sizes in two flat arrays read from `head`, compacted when
 // the consumed part dominates. O(1) amortised per log and no object per queued log.
 class LogQueue {
-  json: (string | undefined)[] = []
-  sizes: number[] = []
-  head = 0
+  declare json: (string | undefined)[]
+  declare sizes: number[]
+  declare head: number
+  constructor() {
+    this.json = []
+    this.sizes = []
+    this.head = 0
+  }
   get length(): number {
     return this.json.length - this.head
   }
@@ -324,8 +331,8 @@ function reportCallbackError(error: unknown): void {
  * await tracker.close()
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  const client = createClient({ ...options, sleep: undefined })
-  const limits = client.limits
+  const conn = connect(options)
+  const limits = conn.limits
   const maxBatchLogs = Math.min(Math.floor(positive('maxBatchLogs', options.maxBatchLogs, 4096)), limits.maxLogs)
   if (maxBatchLogs < 1) throw new ValidationError('maxBatchLogs', 'must be at least 1')
   const maxBatchBytes = Math.min(positive('maxBatchBytes', options.maxBatchBytes, 512 * 1024), limits.maxBytes)
@@ -340,7 +347,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const defaultTopic = options.topic ?? ''
   const onError = options.onError ?? defaultOnError
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
-  client.target({ topic: defaultTopic })
+  target(conn, { topic: defaultTopic })
 
   const topics = new Map<string, Topic>()
   const waiters: FlushWaiter[] = []
@@ -406,7 +413,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!topic) {
       topic = {
         key,
-        target: client.target({ topic: key }),
+        target: target(conn, { topic: key }),
         queue: new LogQueue(),
         queuedBytes: 0,
         heads: [],
@@ -546,17 +553,19 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     const controller = new AbortController()
     batch.controller = controller
-    let sending: Promise<{ requestId: string | undefined; rawBytes: number; wireBytes: number }>
-    try {
-      // Attempts are the tracker's (so that a failed batch goes back to the head of its
-      // queue between them): one request per call. In the header-less form the client calls
-      // `fetch` synchronously, which the unload path relies on.
-      sending = client.sendBatch(batch.logs, t.target, { signal: controller.signal, retry: false, keepalive, headerless: keepalive || headerless })
-    } catch (error) {
-      sending = Promise.reject(error)
-    }
+    // Attempts are the tracker's (so that a failed batch goes back to the head of its queue
+    // between them): one request per call. The header-less form skips compression, so that
+    // `fetch` is called synchronously, which the unload path relies on.
+    const raw = encodeBody(t.target.envelope, batch.logs)
+    const hl = keepalive || headerless
+    let wireBytes = raw.length
+    const sending = (async () => {
+      const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
+      wireBytes = body.bytes.length
+      return post(conn, t.target, body, raw.length, { signal: controller.signal, keepalive, headerless: hl })
+    })()
     sending.then(
-      (result) => {
+      (requestId) => {
         if (batch.dead) return
         release(batch)
         counts.sent += n
@@ -564,10 +573,10 @@ export function createTracker(options: TrackerOptions): Tracker {
         callback(options.onSent, {
           topic: t.key,
           logs: n,
-          requestId: result.requestId,
+          requestId,
           attempts: batch.attempts,
-          rawBytes: result.rawBytes,
-          wireBytes: result.wireBytes,
+          rawBytes: raw.length,
+          wireBytes,
           keepalive,
         })
         settled(t)
@@ -578,8 +587,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         const error = isWebTrackError(reason) ? reason : new WebTrackError(`sending failed: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason })
         if (error.retryable && policy.limit > 0 && (batch.attempts <= policy.limit || Date.now() - batch.firstAttemptAt < maxRetryMs)) {
           requeue(batch)
-          const serverDelay = (error as { retryAfterMs?: number }).retryAfterMs
-          const delayMs = serverDelay ?? backoffDelay(policy, batch.attempts - 1)
+          const delayMs = retryDelay(error, policy, batch.attempts - 1)
           t.backoffTimer = clearTimer(t.backoffTimer)
           t.backoffTimer = timer(delayMs, () => {
             t.backoffTimer = undefined
@@ -770,10 +778,8 @@ export function createTracker(options: TrackerOptions): Tracker {
       let json: string
       let bytes: number
       try {
-        const prepared = client.prepare(log, i)
-        if (prepared.bytes > room) {
-          throw new ValidationError(`logs[${i}]`, `log of ${prepared.bytes} bytes cannot fit in one request (${limits.maxBytes} bytes with a ${t.target.envelope.bytes}-byte envelope)`)
-        }
+        const prepared = prepare(log, i)
+        if (prepared.bytes > room) throw tooLarge(`logs[${i}]`, prepared.bytes, room)
         json = prepared.json
         bytes = prepared.bytes
         counts.omitted += prepared.omitted
@@ -959,7 +965,6 @@ export function createTracker(options: TrackerOptions): Tracker {
     get closed() {
       return closed
     },
-    client,
     [asyncDispose]: () => close(),
   }
 }
