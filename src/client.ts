@@ -36,18 +36,6 @@ export interface SendResult {
   omitted: number
 }
 
-/** What one request of `sendBatch` did. */
-export interface BatchResult {
-  /** The `x-log-requestid` of the answer. */
-  requestId: string | undefined
-  /** Uncompressed body bytes. */
-  rawBytes: number
-  /** Body bytes on the wire. */
-  wireBytes: number
-  /** Retries made. */
-  retries: number
-}
-
 /** The web-tracking client: a `Connection` that sends. */
 export interface Client extends Connection {
   /**
@@ -74,15 +62,10 @@ export function createClient(options: ClientOptions): Client {
     // Everything is checked before the first request, so bad input never leaves a half-sent batch.
     const counts = tally()
     const bodies = requestBodies(t.envelope, normalizeLogs(logs, counts), conn.limits, counts.minBytes)
-    const result: SendResult = { logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted: counts.omitted }
+    const result = newResult(counts.omitted)
     for (const { raw, end } of bodies) {
       try {
-        const r = await sendBody(conn, raw, t, opts)
-        result.requests++
-        result.retries += r.retries
-        result.rawBytes += r.rawBytes
-        result.wireBytes += r.wireBytes
-        if (r.requestId) result.requestIds.push(r.requestId)
+        await sendBody(conn, raw, t, opts, result)
       } catch (error) {
         if (!result.logs) throw error
         throw new SendError(error as WebTrackError, result.logs, logs.slice(result.logs), result.requestIds)
@@ -96,19 +79,26 @@ export function createClient(options: ClientOptions): Client {
 
 /**
  * Sends prepared logs (see `prepare`) that fit in one request (see `limits`) to a target (see
- * `target`), with the client's retries: the building block of batching layers.
+ * `target`), with the client's retries: the building block of batching layers. Resolves with
+ * the result of its one request.
  * @example
  * const t = target(client, { topic: 'ui' })
  * await sendBatch(client, [prepare({ event: 'click' })], t)
  */
-export function sendBatch(conn: Connection, logs: readonly EncodedLog[], t: Target, options: Omit<SendOptions, keyof TargetOptions> = {}): Promise<BatchResult> {
-  return sendBody(conn, encodeBody(t.envelope, logs), t, options)
+export async function sendBatch(conn: Connection, logs: readonly EncodedLog[], t: Target, options: Omit<SendOptions, keyof TargetOptions> = {}): Promise<SendResult> {
+  const result = newResult(0)
+  await sendBody(conn, encodeBody(t.envelope, logs), t, options, result)
+  result.logs = logs.length
+  return result
 }
 
-async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>): Promise<BatchResult> {
+const newResult = (omitted: number): SendResult => ({ logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted })
+
+// One request: compressed once (retries resend the same bytes), posted, retried; its figures
+// are added to `result` once it is accepted.
+async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>, result: SendResult): Promise<void> {
   const { options } = conn
   opts.signal?.throwIfAborted()
-  // Compressed once: retries resend the same bytes.
   const body = opts.headerless ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
   let retries = 0
   const requestId = await withRetry(() => post(conn, t, body, raw.length, opts), retryPolicy(opts.retry ?? options.retry), {
@@ -119,5 +109,9 @@ async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit
       options.onRetry?.(info)
     },
   })
-  return { requestId, rawBytes: raw.length, wireBytes: body.bytes.length, retries }
+  result.requests++
+  result.retries += retries
+  result.rawBytes += raw.length
+  result.wireBytes += body.bytes.length
+  if (requestId) result.requestIds.push(requestId)
 }

@@ -77,7 +77,7 @@ export function connect(options: ClientOptions): Connection {
   const baseUrl = projectBaseUrl(options.project, parseEndpoint(options.endpoint))
   if (options.logstore !== undefined) checkLogstore(options.logstore)
   const { maxBytes = 3 * 1024 * 1024, maxLogs = MAX_LOGS_PER_REQUEST } = options.limits ?? {}
-  if (!(maxBytes > 0 && maxLogs > 0)) throw new ValidationError('limits', 'maxBytes and maxLogs must be positive')
+  if (!(maxBytes > 0 && maxLogs > 0)) throw new ValidationError('limits', 'must be positive')
   return { options, baseUrl, limits: { maxBytes, maxLogs: Math.min(maxLogs, MAX_LOGS_PER_REQUEST) }, http: createTrackClient({ fetch: options.fetch }) }
 }
 

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createClient, sendBatch } from './client.js'
-export type { BatchResult, Client, SendOptions, SendResult } from './client.js'
+export type { Client, SendOptions, SendResult } from './client.js'
 export { target } from './connect.js'
 export type { ClientOptions, Connection, Target, TargetOptions } from './connect.js'
 export { prepare } from './prepare.js'

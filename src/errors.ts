@@ -42,6 +42,8 @@ export class ServiceError extends WebTrackError {
   declare readonly errorMessage: string
   /** The `x-log-requestid` of the answer, for support. */
   declare readonly requestId: string | undefined
+  /** The URL the request was posted to. */
+  declare readonly url: string | undefined
   /** The wait the server asked for with `Retry-After`, when it did (at most a minute). */
   declare readonly retryAfterMs: number | undefined
   constructor(init: {
@@ -49,17 +51,13 @@ export class ServiceError extends WebTrackError {
     errorCode: ServiceErrorCode
     errorMessage: string
     requestId?: string | undefined
-    url?: string
+    url?: string | undefined
     retryAfterMs?: number | undefined
   }) {
     const { status, errorCode, requestId, url } = init
     super(`${status} ${errorCode}: ${init.errorMessage}${requestId ? ` (request id ${requestId})` : ''}${url ? ` — POST ${url}` : ''}`)
+    Object.assign(this, init)
     this.name = 'ServiceError'
-    this.status = status
-    this.errorCode = errorCode
-    this.errorMessage = init.errorMessage
-    this.requestId = requestId
-    this.retryAfterMs = init.retryAfterMs
     ;(this as { retryable: boolean }).retryable = isRetryableStatus(status, errorCode)
   }
 }

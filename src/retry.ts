@@ -1,6 +1,6 @@
 // Retrying, with the policy as data: exponential backoff with full jitter (AWS's "full jitter":
 // spreads the retries of many clients hitting one outage), capped, limited in count.
-import { isWebTrackError, type WebTrackError } from './errors.js'
+import { WebTrackError } from './errors.js'
 
 /** How failed requests are retried. */
 export interface RetryPolicy {
@@ -77,7 +77,7 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
     try {
       return await attempt()
     } catch (error) {
-      if (!isWebTrackError(error) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
+      if (!(error instanceof WebTrackError) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
       const delayMs = retryDelay(error, policy, retry, hooks.random)
       hooks.onRetry?.({ error, retry: retry + 1, delayMs })
       await (hooks.sleep ?? sleep)(delayMs, hooks.signal)

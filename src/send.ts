@@ -6,7 +6,7 @@ import { API_VERSION } from '../generated/spec.js'
 import { serviceError } from './classify.js'
 import type { WireBody } from './compress/policy.js'
 import type { Connection, Target } from './connect.js'
-import { NetworkError, TimeoutError } from './errors.js'
+import { NetworkError, TimeoutError, WebTrackError } from './errors.js'
 
 /** How one request goes. */
 export interface PostOptions {
@@ -40,17 +40,13 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
   const timeoutMs = options.timeoutMs ?? 10_000
   const { signal, headerless } = opts
   const controller = new AbortController()
-  const abort = (reason?: unknown) => controller.abort(reason)
+  const own = controller.signal
   // Raced against the request, so that a fetch that ignores its signal (a custom or polyfilled
   // one) still ends in a TimeoutError or the caller's abort instead of hanging the send.
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason)))
+  const aborted = new Promise<never>((_, reject) => (own.onabort = () => reject(own.reason)))
   aborted.catch(noop)
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    abort()
-  }, timeoutMs)
-  const onAbort = () => abort(signal!.reason)
+  const timer = setTimeout(() => controller.abort(new TimeoutError(url, timeoutMs)), timeoutMs)
+  const onAbort = () => controller.abort(signal!.reason)
   if (signal?.aborted) onAbort()
   signal?.addEventListener('abort', onAbort)
   const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
@@ -64,7 +60,7 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
       body: body.bytes,
       bodySerializer: (b: unknown) => b as BodyInit,
       headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
-      signal: controller.signal,
+      signal: own,
       keepalive: opts.keepalive,
       fetch: options.fetch,
     })
@@ -79,9 +75,9 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
     if (!response.bodyUsed) await response.arrayBuffer().catch(noop)
     return response.headers.get('x-log-requestid') ?? undefined
   } catch (error) {
-    if (signal?.aborted) throw signal.reason
-    if (timedOut) throw new TimeoutError(url, timeoutMs)
-    throw (error as Error)?.name === 'ServiceError' ? error : new NetworkError(url, error)
+    // The caller's abort first, then our own errors (the answer's, the timeout's) as they are;
+    // anything else means the request never got an answer.
+    throw signal?.aborted ? signal.reason : error instanceof WebTrackError ? error : new NetworkError(url, error)
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)
