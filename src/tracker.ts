@@ -13,7 +13,7 @@ import { connect, target, type ClientOptions, type Target } from './connect.js'
 import { bodySize, encodeBody, type EncodedLog } from './encode.js'
 import { isWebTrackError, ValidationError, WebTrackError } from './errors.js'
 import type { LogInput } from './normalize.js'
-import { prepare } from './prepare.js'
+import { prepare, type PreparedLog } from './prepare.js'
 import { retryDelay, retryPolicy } from './retry.js'
 import { post } from './send.js'
 import { tooLarge } from './split.js'
@@ -208,48 +208,6 @@ export const LOG_OVERHEAD_BYTES = 32
 /** Default of `maxQueueBytes`: 8 MiB. */
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024
 
-// A FIFO of prepared logs: texts and sizes in two flat arrays read from `head`, compacted when
-// the consumed part dominates. O(1) amortised per log and no object per queued log.
-class LogQueue {
-  declare json: (string | undefined)[]
-  declare sizes: number[]
-  declare head: number
-  constructor() {
-    this.json = []
-    this.sizes = []
-    this.head = 0
-  }
-  get length(): number {
-    return this.json.length - this.head
-  }
-  push(json: string, bytes: number): void {
-    this.json.push(json)
-    this.sizes.push(bytes)
-  }
-  size(i: number): number {
-    return this.sizes[this.head + i]!
-  }
-  take(n: number): EncodedLog[] {
-    const out: EncodedLog[] = new Array(n)
-    for (let i = 0; i < n; i++) {
-      const at = this.head + i
-      out[i] = { json: this.json[at]!, bytes: this.sizes[at]! }
-      this.json[at] = undefined
-    }
-    this.head += n
-    if (this.head === this.json.length) {
-      this.json = []
-      this.sizes = []
-      this.head = 0
-    } else if (this.head > 4096 && this.head * 2 > this.json.length) {
-      this.json = this.json.slice(this.head)
-      this.sizes = this.sizes.slice(this.head)
-      this.head = 0
-    }
-    return out
-  }
-}
-
 interface Batch {
   readonly topic: Topic
   /** Position of the first log within the topic (0 for the first log ever queued). */
@@ -268,7 +226,8 @@ interface Batch {
 interface Topic {
   readonly key: string
   readonly target: Target
-  readonly queue: LogQueue
+  /** Prepared logs waiting, oldest first. */
+  readonly queue: EncodedLog[]
   /** Sum of the bytes of the logs in `queue`. */
   queuedBytes: number
   /** Batches that failed and wait for a retry, oldest first: the head of the queue. */
@@ -290,6 +249,10 @@ interface FlushWaiter {
   readonly resolve: (settled: boolean) => void
   timer: TimerHandle | undefined
 }
+
+const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes, 0)
+const count = (batches: readonly Batch[]): number => batches.reduce((sum, b) => sum + b.logs.length, 0)
+const bySeq = (a: Batch, b: Batch): number => a.seq - b.seq
 
 function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback
@@ -414,7 +377,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       topic = {
         key,
         target: target(conn, { topic: key }),
-        queue: new LogQueue(),
+        queue: [],
         queuedBytes: 0,
         heads: [],
         inFlight: new Set(),
@@ -460,7 +423,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     let bytes = 0
     const n = Math.min(t.queue.length, maxBatchLogs)
     while (count < n) {
-      const size = t.queue.size(count)
+      const size = t.queue[count]!.bytes
       if (count > 0 && bodySize(env, count + 1, bytes + size) > maxBatchBytes) break
       count++
       bytes += size
@@ -470,21 +433,19 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   function takeFromQueue(t: Topic, n: number): Batch {
     const seq = t.taken
-    const logs = t.queue.take(n)
-    let bytes = 0
-    for (const log of logs) bytes += log.bytes
+    const batch = newBatch(t, seq, t.queue.splice(0, n))
     t.taken += n
-    t.queuedBytes -= bytes
+    t.queuedBytes -= batch.bytes
     if (t.queue.length === 0) t.lingerTimer = clearTimer(t.lingerTimer)
-    return newBatch(t, seq, logs, bytes)
+    return batch
   }
 
-  function newBatch(t: Topic, seq: number, logs: EncodedLog[], bytes: number, from?: Batch): Batch {
+  function newBatch(t: Topic, seq: number, logs: EncodedLog[], from?: Batch): Batch {
     return {
       topic: t,
       seq,
       logs,
-      bytes,
+      bytes: bytesOf(logs),
       attempts: from?.attempts ?? 0,
       firstAttemptAt: from?.firstAttemptAt ?? 0,
       controller: undefined,
@@ -596,7 +557,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           callback(options.onRetry, { error, retry: batch.attempts, delayMs })
           pump()
         } else {
-          fail(batch.logs, cost(n, batch.bytes), error)
+          fail(batch.logs, error)
           settled(t)
         }
       },
@@ -614,6 +575,15 @@ export function createTracker(options: TrackerOptions): Tracker {
     batch.controller = undefined
   }
 
+  /** Ends a batch in flight whose outcome no longer matters (it is re-sent or given up); returns its logs. */
+  function kill(batch: Batch, reason?: unknown): EncodedLog[] {
+    batch.dead = true
+    const controller = batch.controller
+    release(batch)
+    controller?.abort(reason)
+    return batch.logs
+  }
+
   /** Puts a batch back at the head of its topic's queue, keeping order. */
   function requeue(batch: Batch): void {
     const heads = batch.topic.heads
@@ -623,9 +593,9 @@ export function createTracker(options: TrackerOptions): Tracker {
     counts.queued += batch.logs.length
   }
 
-  function fail(logs: readonly EncodedLog[], bytes: number, error: WebTrackError): void {
+  function fail(logs: readonly EncodedLog[], error: WebTrackError): void {
     counts.failed += logs.length
-    counts.queuedBytes -= bytes
+    counts.queuedBytes -= cost(logs.length, bytesOf(logs))
     reportError(
       error,
       logs.map((log) => JSON.parse(log.json) as LogInput),
@@ -700,28 +670,13 @@ export function createTracker(options: TrackerOptions): Tracker {
   /** Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`. */
   function abandonAll(error: WebTrackError): void {
     for (const t of [...topics.values()]) {
+      counts.queued -= count(t.heads) + t.queue.length
       const logs: EncodedLog[] = []
-      let bytes = 0
-      const batches = [...t.inFlight, ...t.heads].sort((a, b) => a.seq - b.seq)
-      for (const b of batches) {
-        b.dead = true
-        const controller = b.controller
-        release(b)
-        controller?.abort(error)
-        logs.push(...b.logs)
-        bytes += b.bytes
-      }
-      counts.queued -= t.heads.reduce((n, b) => n + b.logs.length, 0)
+      for (const b of [...t.inFlight, ...t.heads].sort(bySeq)) logs.push(...kill(b, error))
       t.heads.length = 0
       t.backoffTimer = clearTimer(t.backoffTimer)
-      const rest = t.queue.length
-      if (rest > 0) {
-        const taken = takeFromQueue(t, rest)
-        counts.queued -= rest
-        logs.push(...taken.logs)
-        bytes += taken.bytes
-      }
-      if (logs.length > 0) fail(logs, cost(logs.length, bytes), error)
+      logs.push(...takeFromQueue(t, t.queue.length).logs)
+      if (logs.length > 0) fail(logs, error)
       retire(t)
     }
     checkWaiters()
@@ -775,26 +730,23 @@ export function createTracker(options: TrackerOptions): Tracker {
         dropped++
         continue
       }
-      let json: string
-      let bytes: number
+      let prepared: PreparedLog
       try {
-        const prepared = prepare(log, i)
+        prepared = prepare(log, i)
         if (prepared.bytes > room) throw tooLarge(`logs[${i}]`, prepared.bytes, room)
-        json = prepared.json
-        bytes = prepared.bytes
-        counts.omitted += prepared.omitted
       } catch (error) {
         counts.rejected++
         reportError(isWebTrackError(error) ? error : new ValidationError(`logs[${i}]`, String(error)), [log])
         continue
       }
-      const c = cost(1, bytes)
+      counts.omitted += prepared.omitted
+      const c = cost(1, prepared.bytes)
       if (counts.queuedBytes + c > maxQueueBytes) {
         dropped++
         continue
       }
-      t.queue.push(json, bytes)
-      t.queuedBytes += bytes
+      t.queue.push({ json: prepared.json, bytes: prepared.bytes })
+      t.queuedBytes += prepared.bytes
       t.enqueued++
       counts.queued++
       counts.queuedBytes += c
@@ -819,12 +771,9 @@ export function createTracker(options: TrackerOptions): Tracker {
       // waiting for a retry; then the queue.
       const runs: Batch[] = []
       if (final) {
-        for (const b of [...t.inFlight].sort((a, b) => a.seq - b.seq)) {
+        for (const b of [...t.inFlight].sort(bySeq)) {
           if (b.keepaliveBytes > 0) continue // already on keep-alive: it survives the page
-          b.dead = true
-          const controller = b.controller
-          release(b)
-          controller?.abort()
+          kill(b)
           counts.queued += b.logs.length
           runs.push(b)
         }
@@ -836,59 +785,37 @@ export function createTracker(options: TrackerOptions): Tracker {
       let stop = false
       const leftovers: Batch[] = []
       for (const run of runs) {
-        if (stop) {
-          leftovers.push(run)
-          continue
-        }
         let at = 0
-        while (at < run.logs.length) {
-          const count = fit(env, budget, (i) => run.logs[at + i]!.bytes, run.logs.length - at)
-          if (count === 0) break
-          const logs = run.logs.slice(at, at + count)
-          let bytes = 0
-          for (const log of logs) bytes += log.bytes
-          budget -= bodySize(env, count, bytes)
-          start(newBatch(t, run.seq + at, logs, bytes, run), true)
-          at += count
+        for (let n; !stop && (n = fit(env, budget, run.logs, at)); at += n) {
+          const batch = newBatch(t, run.seq + at, run.logs.slice(at, at + n), run)
+          budget -= bodySize(env, n, batch.bytes)
+          start(batch, true)
         }
         if (at < run.logs.length) {
           stop = true
-          const logs = run.logs.slice(at)
-          leftovers.push(newBatch(t, run.seq + at, logs, logs.reduce((s, l) => s + l.bytes, 0), run))
+          leftovers.push(newBatch(t, run.seq + at, run.logs.slice(at), run))
         }
       }
-      while (!stop && t.queue.length > 0) {
-        const count = fit(env, budget, (i) => t.queue.size(i), t.queue.length)
-        if (count === 0) {
-          stop = true
-          break
-        }
-        const batch = takeFromQueue(t, count)
-        budget -= bodySize(env, count, batch.bytes)
+      for (let n; !stop && t.queue.length > 0; ) {
+        n = fit(env, budget, t.queue, 0)
+        if (!n) break
+        const batch = takeFromQueue(t, n)
+        budget -= bodySize(env, n, batch.bytes)
         start(batch, true)
       }
       t.due = false
       if (final) {
         // Last resort: the page is going away and these do not fit the keep-alive budget.
-        let n = 0
-        let bytes = 0
-        for (const b of leftovers) {
-          n += b.logs.length
-          bytes += b.bytes
-        }
-        if (t.queue.length > 0) {
-          const rest = takeFromQueue(t, t.queue.length)
-          n += rest.logs.length
-          bytes += rest.bytes
-        }
+        const lost = leftovers.flatMap((b) => b.logs).concat(takeFromQueue(t, t.queue.length).logs)
+        const n = lost.length
         if (n > 0) {
           counts.queued -= n
           counts.dropped += n
-          counts.queuedBytes -= cost(n, bytes)
+          counts.queuedBytes -= cost(n, bytesOf(lost))
           reportDrop(n, 'unload')
         }
       } else {
-        for (const b of leftovers) t.heads.push(b)
+        t.heads.push(...leftovers)
         arm(t)
       }
       retire(t)
@@ -897,18 +824,17 @@ export function createTracker(options: TrackerOptions): Tracker {
     pump()
   }
 
-  /** How many of the next `n` logs fit in one keep-alive request within `budget` bytes. */
-  function fit(env: Target['envelope'], budget: number, size: (i: number) => number, n: number): number {
-    const max = Math.min(n, maxBatchLogs)
-    let count = 0
+  /** How many logs from `at` on fit in one keep-alive request within `budget` bytes. */
+  function fit(env: Target['envelope'], budget: number, logs: readonly EncodedLog[], at: number): number {
+    const max = Math.min(logs.length - at, maxBatchLogs)
+    let n = 0
     let bytes = 0
-    while (count < max) {
-      const next = bodySize(env, count + 1, bytes + size(count))
-      if (next > budget || next > (count === 0 ? limits.maxBytes : maxBatchBytes)) break
-      count++
-      bytes += size(count - 1)
+    while (n < max) {
+      const next = bodySize(env, n + 1, bytes + logs[at + n]!.bytes)
+      if (next > budget || next > (n === 0 ? limits.maxBytes : maxBatchBytes)) break
+      bytes += logs[at + n++]!.bytes
     }
-    return count
+    return n
   }
 
   // ---- lifecycle --------------------------------------------------------------------------
