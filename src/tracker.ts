@@ -217,7 +217,7 @@ interface Batch {
   readonly bytes: number
   attempts: number
   firstAttemptAt: number
-  controller: AbortController | undefined
+  controller?: AbortController | undefined
   keepaliveBytes: number
   /** Replaced (unload) or abandoned (close timeout): its outcome is ignored. */
   dead: boolean
@@ -240,27 +240,19 @@ interface Topic {
   /** Send logs up to this `seq` without waiting for linger (a pending flush). */
   flushTo: number
   due: boolean
-  lingerTimer: TimerHandle | undefined
-  backoffTimer: TimerHandle | undefined
+  lingerTimer?: TimerHandle | undefined
+  backoffTimer?: TimerHandle | undefined
 }
 
 interface FlushWaiter {
   readonly targets: Map<Topic, number>
   readonly resolve: (settled: boolean) => void
-  timer: TimerHandle | undefined
+  timer?: TimerHandle | undefined
 }
 
 const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes, 0)
 const count = (batches: readonly Batch[]): number => batches.reduce((sum, b) => sum + b.logs.length, 0)
 const bySeq = (a: Batch, b: Batch): number => a.seq - b.seq
-
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new ValidationError(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`)
-  }
-  return value
-}
 
 function defaultOnError(error: WebTrackError, logs: LogInput[]): void {
   console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`)
@@ -296,15 +288,20 @@ function reportCallbackError(error: unknown): void {
 export function createTracker(options: TrackerOptions): Tracker {
   const conn = connect(options)
   const limits = conn.limits
-  const maxBatchLogs = Math.min(Math.floor(positive('maxBatchLogs', options.maxBatchLogs, 4096)), limits.maxLogs)
-  if (maxBatchLogs < 1) throw new ValidationError('maxBatchLogs', 'must be at least 1')
-  const maxBatchBytes = Math.min(positive('maxBatchBytes', options.maxBatchBytes, 512 * 1024), limits.maxBytes)
-  const lingerMs = positive('lingerMs', options.lingerMs, 1000, true)
-  const concurrency = Math.max(1, Math.floor(positive('concurrency', options.concurrency, 2)))
-  const maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES)
-  const maxRetryMs = positive('maxRetryMs', options.maxRetryMs, 60_000, true)
-  const exitTimeoutMs = positive('exitTimeoutMs', options.exitTimeoutMs, 5000, true)
-  const unloadBudget = positive('unloadBudgetBytes', options.unloadBudgetBytes, 60_000)
+  // A numeric option, or its default: a number, above `min` (or equal to it when `orEqual`).
+  const num = (name: keyof TrackerOptions, fallback: number, min = 0, orEqual?: boolean): number => {
+    const value = options[name] ?? fallback
+    if (typeof value !== 'number' || !(value > min || (orEqual && value === min))) throw new ValidationError(name, `must be a number ${orEqual ? '≥' : '>'} ${min}, got ${String(value)}`)
+    return value
+  }
+  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, 1, true)), limits.maxLogs)
+  const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), limits.maxBytes)
+  const lingerMs = num('lingerMs', 1000, 0, true)
+  const concurrency = Math.max(1, Math.floor(num('concurrency', 2)))
+  const maxQueueBytes = num('maxQueueBytes', DEFAULT_MAX_QUEUE_BYTES)
+  const maxRetryMs = num('maxRetryMs', 60_000, 0, true)
+  const exitTimeoutMs = num('exitTimeoutMs', 5000, 0, true)
+  const unloadBudget = num('unloadBudgetBytes', 60_000)
   const policy = retryPolicy(options.retry)
   const headerless = options.headerless === true
   const defaultTopic = options.topic ?? ''
@@ -385,8 +382,6 @@ export function createTracker(options: TrackerOptions): Tracker {
         taken: 0,
         flushTo: 0,
         due: false,
-        lingerTimer: undefined,
-        backoffTimer: undefined,
       }
       topics.set(key, topic)
     }
@@ -448,7 +443,6 @@ export function createTracker(options: TrackerOptions): Tracker {
       bytes: bytesOf(logs),
       attempts: from?.attempts ?? 0,
       firstAttemptAt: from?.firstAttemptAt ?? 0,
-      controller: undefined,
       keepaliveBytes: 0,
       dead: false,
     }
@@ -654,7 +648,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     if (targets.size === 0) return Promise.resolve(true)
     return new Promise<boolean>((resolve) => {
-      const waiter: FlushWaiter = { targets, resolve, timer: undefined }
+      const waiter: FlushWaiter = { targets, resolve }
       waiters.push(waiter)
       if (opts.timeoutMs !== undefined) {
         waiter.timer = timer(opts.timeoutMs, () => {
