@@ -62,7 +62,6 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
       headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
       signal: own,
       keepalive: opts.keepalive,
-      fetch: options.fetch,
     })
     // When the abort wins, the request's own rejection comes later and is already accounted for.
     posting.catch(noop)
