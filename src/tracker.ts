@@ -539,7 +539,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       (reason: unknown) => {
         if (batch.dead) return
         release(batch)
-        const error = isWebTrackError(reason) ? reason : new WebTrackError(`sending failed: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason })
+        const error = isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })
         if (error.retryable && policy.limit > 0 && (batch.attempts <= policy.limit || Date.now() - batch.firstAttemptAt < maxRetryMs)) {
           requeue(batch)
           const delayMs = retryDelay(error, policy, batch.attempts - 1)
@@ -844,7 +844,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     exitTimer ??= timer(exitTimeoutMs, () => {
       exitTimer = undefined
-      abandonAll(new WebTrackError(`the process is exiting and these logs were not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
+      abandonAll(new WebTrackError(`process exiting: not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
     })
     pump()
   }
@@ -862,7 +862,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     closed = true
     closing ??= (async () => {
       const done = await flush(opts)
-      if (!done) abandonAll(new WebTrackError(`the tracker was closed and these logs were not sent within ${opts.timeoutMs} ms`))
+      if (!done) abandonAll(new WebTrackError(`tracker closed: not sent within ${opts.timeoutMs} ms`))
       detach()
       for (const t of [...timers]) clearTimer(t)
       exitTimer = undefined
