@@ -3,30 +3,20 @@
 import type { components } from '../generated/schema.js'
 import { ServiceError } from './errors.js'
 
-type ErrorBody = components['schemas']['ErrorResponse']
-
-function isErrorBody(body: unknown): body is ErrorBody {
-  return typeof body === 'object' && body !== null && typeof (body as ErrorBody).errorCode === 'string'
-}
-
 /**
  * Builds the error of a failed answer. `body` is what openapi-fetch parsed: the JSON error
  * object, or the raw text when the body was not JSON (a proxy's HTML page, say).
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
-  const requestId = response.headers.get('x-log-requestid') ?? undefined
-  const wait = retryAfterMs(response)
-  if (isErrorBody(body)) {
-    return new ServiceError({ status: response.status, errorCode: body.errorCode, errorMessage: String(body.errorMessage ?? ''), requestId, url, retryAfterMs: wait })
-  }
-  const text = typeof body === 'string' ? body.slice(0, 200) : ''
+  const { status } = response
+  const json = typeof (body as components['schemas']['ErrorResponse'] | undefined)?.errorCode === 'string' ? (body as components['schemas']['ErrorResponse']) : undefined
   return new ServiceError({
-    status: response.status,
-    errorCode: `HTTP${response.status}`,
-    errorMessage: text || response.statusText || 'no error body',
-    requestId,
+    status,
+    errorCode: json ? json.errorCode : `HTTP${status}`,
+    errorMessage: json ? String(json.errorMessage ?? '') : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
+    requestId: response.headers.get('x-log-requestid') ?? undefined,
     url,
-    retryAfterMs: wait,
+    retryAfterMs: retryAfterMs(response),
   })
 }
 
@@ -39,5 +29,5 @@ export function retryAfterMs(response: Response, now = Date.now()): number | und
   if (!value) return undefined
   const seconds = Number(value)
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now
-  return Number.isFinite(ms) && ms >= 0 && ms <= 60_000 ? ms : undefined
+  return ms >= 0 && ms <= 60_000 ? ms : undefined
 }

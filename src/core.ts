@@ -3,8 +3,16 @@
  * from `sls-webtrack/lz4` or `sls-webtrack/deflate` as `compression` to compress.
  * @packageDocumentation
  */
-export { createClient } from './client.js'
-export type { Client, ClientOptions, PreparedLog, SendOptions, SendResult, Target } from './client.js'
+export { createClient, sendBatch } from './client.js'
+export type { Client, SendOptions, SendResult } from './client.js'
+export { target } from './connect.js'
+export type { ClientOptions, Connection, Target, TargetOptions } from './connect.js'
+export { prepare } from './prepare.js'
+export type { PreparedLog } from './prepare.js'
+export { requestBodies } from './split.js'
+export type { Limits } from './split.js'
+export { trackUrl } from './track-url.js'
+export type { PostOptions } from './send.js'
 export { auto } from './compress/policy.js'
 export type { CompressionOption, CompressionPolicy } from './compress/policy.js'
 export type { Codec } from './compress/codec.js'
@@ -21,8 +29,8 @@ export {
 export type { ServiceErrorCode } from './errors.js'
 export type { ErrorCode } from '../generated/spec.js'
 export { ERROR_CODES } from '../generated/spec.js'
+export type { Envelope, EncodedLog } from './encode.js'
 export type { Log, LogInput } from './normalize.js'
-export type { Limits } from './split.js'
 export type { RetryInfo, RetryOption, RetryPolicy } from './retry.js'
 export { DEFAULT_RETRY } from './retry.js'
 export { createTracker, DEFAULT_MAX_QUEUE_BYTES, LOG_OVERHEAD_BYTES } from './tracker.js'

@@ -1,6 +1,7 @@
-// One error hierarchy for everything the package throws or reports. Every class carries a
-// literal `name` so that `isWebTrackError` works across realms (iframes, workers, bundles with
-// two copies of the package), where `instanceof` does not.
+// One error hierarchy for everything the package throws or reports. Every class sets a literal
+// `name` so that `isWebTrackError` works across realms (iframes, workers, bundles with two
+// copies of the package), where `instanceof` does not. Fields are assigned in constructors, not
+// declared as class fields: an es2020 build would wrap each class field in a helper call.
 import type { ErrorCode } from '../generated/spec.js'
 
 /** A documented service error code, or any other code the service may add later. */
@@ -8,21 +9,24 @@ export type ServiceErrorCode = ErrorCode | (string & {})
 
 /** Base class of every error this package throws or reports. */
 export class WebTrackError extends Error {
-  override name = 'WebTrackError'
+  declare name: string
   /** Whether sending the same request again may succeed. */
-  readonly retryable: boolean = false
+  declare readonly retryable: boolean
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options)
+    this.name = 'WebTrackError'
+    ;(this as { retryable: boolean }).retryable = false
   }
 }
 
 /** Bad input, found before anything is sent. */
 export class ValidationError extends WebTrackError {
-  override name = 'ValidationError' as const
+  declare name: 'ValidationError'
   /** Where the problem is, e.g. `logs[3].__topic__`, `project`, `endpoint`. */
-  readonly path: string
+  declare readonly path: string
   constructor(path: string, message: string) {
     super(`${path}: ${message}`)
+    this.name = 'ValidationError'
     this.path = path
   }
 }
@@ -32,60 +36,56 @@ export const QUOTA_ERROR_CODES: readonly string[] = ['WriteQuotaExceed', 'ShardW
 
 /** The service answered with an error status. */
 export class ServiceError extends WebTrackError {
-  override name = 'ServiceError' as const
-  readonly status: number
-  readonly errorCode: ServiceErrorCode
-  readonly errorMessage: string
+  declare name: 'ServiceError'
+  declare readonly status: number
+  declare readonly errorCode: ServiceErrorCode
+  declare readonly errorMessage: string
   /** The `x-log-requestid` of the answer, for support. */
-  readonly requestId: string | undefined
-  override readonly retryable: boolean
+  declare readonly requestId: string | undefined
+  /** The URL the request was posted to. */
+  declare readonly url: string | undefined
   /** The wait the server asked for with `Retry-After`, when it did (at most a minute). */
-  readonly retryAfterMs: number | undefined
+  declare readonly retryAfterMs: number | undefined
   constructor(init: {
     status: number
     errorCode: ServiceErrorCode
     errorMessage: string
     requestId?: string | undefined
-    url?: string
+    url?: string | undefined
     retryAfterMs?: number | undefined
   }) {
-    super(
-      `${init.status} ${init.errorCode}: ${init.errorMessage}` +
-        (init.requestId ? ` (request id ${init.requestId})` : '') +
-        (init.url ? ` — POST ${init.url}` : ''),
-    )
-    this.status = init.status
-    this.errorCode = init.errorCode
-    this.errorMessage = init.errorMessage
-    this.requestId = init.requestId
-    this.retryable = isRetryableStatus(init.status, init.errorCode)
-    this.retryAfterMs = init.retryAfterMs
+    const { status, errorCode, requestId, url } = init
+    super(`${status} ${errorCode}: ${init.errorMessage}${requestId ? ` (request id ${requestId})` : ''}${url ? ` — POST ${url}` : ''}`)
+    Object.assign(this, init)
+    this.name = 'ServiceError'
+    ;(this as { retryable: boolean }).retryable = isRetryableStatus(status, errorCode)
   }
 }
 
 /** 5xx, 429 and the 403 quota codes may succeed later; every other 4xx will not. */
 export function isRetryableStatus(status: number, errorCode?: string): boolean {
-  if (status >= 500 || status === 429) return true
-  return status === 403 && errorCode !== undefined && QUOTA_ERROR_CODES.includes(errorCode)
+  return status > 499 || status === 429 || (status === 403 && QUOTA_ERROR_CODES.includes(errorCode!))
 }
 
 /** The request never got an answer: DNS, connection refused or reset, CORS, offline. */
 export class NetworkError extends WebTrackError {
-  override name = 'NetworkError' as const
-  override readonly retryable = true
+  declare name: 'NetworkError'
   constructor(url: string, cause: unknown) {
-    super(`network error on POST ${url}: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+    super(`network error on POST ${url}: ${(cause as Error)?.message ?? cause}`, { cause })
+    this.name = 'NetworkError'
+    ;(this as { retryable: boolean }).retryable = true
   }
 }
 
 /** One attempt took longer than `timeoutMs`. */
 export class TimeoutError extends WebTrackError {
-  override name = 'TimeoutError' as const
-  override readonly retryable = true
-  readonly timeoutMs: number
+  declare name: 'TimeoutError'
+  declare readonly timeoutMs: number
   constructor(url: string, timeoutMs: number) {
     super(`request timed out after ${timeoutMs} ms: POST ${url}`)
+    this.name = 'TimeoutError'
     this.timeoutMs = timeoutMs
+    ;(this as { retryable: boolean }).retryable = true
   }
 }
 
@@ -95,25 +95,21 @@ export class TimeoutError extends WebTrackError {
  * lost silently. `cause` is the error of the failing request.
  */
 export class SendError<L = Record<string, unknown>> extends WebTrackError {
-  override name = 'SendError' as const
-  readonly accepted: number
-  readonly unsent: L[]
-  readonly requestIds: string[]
-  override readonly retryable: boolean
+  declare name: 'SendError'
+  declare readonly accepted: number
+  declare readonly unsent: L[]
+  declare readonly requestIds: string[]
   constructor(cause: WebTrackError, accepted: number, unsent: L[], requestIds: string[]) {
     super(`${accepted} logs accepted, ${unsent.length} not sent: ${cause.message}`, { cause })
+    this.name = 'SendError'
     this.accepted = accepted
     this.unsent = unsent
     this.requestIds = requestIds
-    this.retryable = cause.retryable
+    ;(this as { retryable: boolean }).retryable = cause.retryable
   }
 }
 
 /** True for any error of this package, also across realms and duplicated bundles. */
 export function isWebTrackError(value: unknown): value is WebTrackError {
-  return (
-    value instanceof WebTrackError ||
-    (value instanceof Error &&
-      ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes(value.name))
-  )
+  return value instanceof WebTrackError || (value instanceof Error && /^(WebTrack|Validation|Service|Network|Timeout|Send)Error$/.test(value.name))
 }

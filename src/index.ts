@@ -3,7 +3,8 @@
  * tracking (PutWebTracking), with codecs selectable by name.
  * @packageDocumentation
  */
-import { createClient as createCoreClient, type Client, type ClientOptions as CoreClientOptions } from './client.js'
+import { createClient as createCoreClient, type Client } from './client.js'
+import type { ClientOptions as CoreClientOptions } from './connect.js'
 import { resolveCompression, type CompressionName } from './compression-names.js'
 import type { CompressionOption } from './compress/policy.js'
 import { createTracker as createCoreTracker, type Tracker, type TrackerOptions as CoreTrackerOptions } from './tracker.js'

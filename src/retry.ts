@@ -1,6 +1,6 @@
 // Retrying, with the policy as data: exponential backoff with full jitter (AWS's "full jitter":
 // spreads the retries of many clients hitting one outage), capped, limited in count.
-import { isWebTrackError, type WebTrackError } from './errors.js'
+import { WebTrackError } from './errors.js'
 
 /** How failed requests are retried. */
 export interface RetryPolicy {
@@ -20,16 +20,20 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelay
 
 /** One fully-defaulted policy from the option. */
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
-  if (option === false) return { ...DEFAULT_RETRY, limit: 0 }
-  if (typeof option === 'number') return { ...DEFAULT_RETRY, limit: option }
-  return { ...DEFAULT_RETRY, ...option }
+  return { ...DEFAULT_RETRY, ...(typeof option === 'object' ? option : option === undefined ? {} : { limit: +option }) }
 }
 
 /** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */
 export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry)
-  return Math.floor(random() * ceiling)
+  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry))
 }
+
+/**
+ * The wait before retry number `retry` (0-based) after `error`: the server's `Retry-After` when
+ * it sent one, else the policy's backoff.
+ */
+export const retryDelay = (error: WebTrackError, policy: RetryPolicy, retry: number, random?: () => number): number =>
+  (error as { retryAfterMs?: number }).retryAfterMs ?? backoffDelay(policy, retry, random)
 
 /** What a caller learns before each retry. */
 export interface RetryInfo {
@@ -50,7 +54,6 @@ export interface RetryHooks {
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
     const onAbort = () => {
       clearTimeout(timer)
       reject(signal!.reason)
@@ -59,7 +62,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort)
       resolve()
     }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
+    if (signal?.aborted) onAbort()
+    signal?.addEventListener('abort', onAbort)
   })
 }
 
@@ -73,9 +77,8 @@ export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolic
     try {
       return await attempt()
     } catch (error) {
-      if (!isWebTrackError(error) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
-      const serverDelay = (error as { retryAfterMs?: number }).retryAfterMs
-      const delayMs = serverDelay ?? backoffDelay(policy, retry, hooks.random)
+      if (!(error instanceof WebTrackError) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
+      const delayMs = retryDelay(error, policy, retry, hooks.random)
       hooks.onRetry?.({ error, retry: retry + 1, delayMs })
       await (hooks.sleep ?? sleep)(delayMs, hooks.signal)
     }

@@ -6,58 +6,39 @@ import { ValidationError } from './errors.js'
 const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 const LOGSTORE = new RegExp(LOGSTORE_PATTERN)
 
-/** Throws a `ValidationError` unless `name` follows the service's project naming rules. */
-export function checkProject(name: unknown): string {
-  if (typeof name !== 'string' || !PROJECT.test(name)) {
-    throw new ValidationError(
-      'project',
-      `${JSON.stringify(name)} is not a valid project name (3–63 lowercase letters, digits or "-", starting and ending with a letter or digit)`,
-    )
-  }
+// The message shows the service's naming rule itself: exact, and no second copy to keep in step.
+function checkName(path: string, rule: RegExp, name: unknown): string {
+  if (typeof name !== 'string' || !rule.test(name)) throw new ValidationError(path, `${JSON.stringify(name)} does not match ${rule}`)
   return name
 }
+
+/** Throws a `ValidationError` unless `name` follows the service's project naming rules. */
+export const checkProject = (name: unknown): string => checkName('project', PROJECT, name)
 
 /** Throws a `ValidationError` unless `name` follows the service's Logstore naming rules. */
-export function checkLogstore(name: unknown): string {
-  if (typeof name !== 'string' || !LOGSTORE.test(name)) {
-    throw new ValidationError(
-      'logstore',
-      `${JSON.stringify(name)} is not a valid Logstore name (3–63 lowercase letters, digits, "-" or "_", starting and ending with a letter or digit)`,
-    )
-  }
-  return name
-}
-
-/** An endpoint reduced to what routing needs. */
-export interface Endpoint {
-  /** `https:` or `http:`. */
-  readonly protocol: string
-  /** Host name and optional port, e.g. `cn-hangzhou.log.aliyuncs.com` or `localhost:4318`. */
-  readonly host: string
-}
+export const checkLogstore = (name: unknown): string => checkName('logstore', LOGSTORE, name)
 
 /**
- * Parses `cn-hangzhou.log.aliyuncs.com` (https implied) or a full `http(s)://host[:port]` URL.
- * Credentials, a path, a query or a fragment are refused: each would silently change where
- * logs go.
+ * Parses `cn-hangzhou.log.aliyuncs.com` (https implied) or a full `http(s)://host[:port]` URL
+ * into its origin (`https://cn-hangzhou.log.aliyuncs.com`). Credentials, a path, a query or a
+ * fragment are refused: each would silently change where logs go.
  */
-export function parseEndpoint(endpoint: unknown): Endpoint {
-  const text = typeof endpoint === 'string' && /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint) ? endpoint : `https://${endpoint}`
-  let url: URL | undefined
+export function parseEndpoint(endpoint: unknown): string {
+  const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint as string) ? (endpoint as string) : `https://${endpoint}`
+  let origin: string | undefined
   try {
-    url = new URL(text)
+    origin = new URL(text).origin
   } catch {
     // refused below
   }
   // One comparison covers every way to smuggle something in: the input must be exactly the
-  // origin the URL parser sees (an optional trailing slash aside).
-  if (typeof endpoint !== 'string' || !url || !/^https?:$/.test(url.protocol) || text.replace(/\/$/, '').toLowerCase() !== `${url.protocol}//${url.host}`) {
-    throw new ValidationError('endpoint', `${JSON.stringify(endpoint)} is not a host name or an http(s) origin (no credentials, path, query or fragment)`)
+  // origin the URL parser sees (an optional trailing slash aside); a scheme other than http(s)
+  // has an opaque origin, `null`.
+  if (typeof endpoint !== 'string' || !/^https?:/.test(origin!) || text.replace(/\/$/, '').toLowerCase() !== origin) {
+    throw new ValidationError('endpoint', `${JSON.stringify(endpoint)} is not a host name or an http(s) origin`)
   }
-  return { protocol: url.protocol, host: url.host }
+  return origin
 }
 
 /** `{scheme}://{project}.{endpoint host[:port]}` — the base URL of every request to a project. */
-export function projectBaseUrl(project: string, endpoint: Endpoint): string {
-  return `${endpoint.protocol}//${checkProject(project)}.${endpoint.host}`
-}
+export const projectBaseUrl = (project: string, origin: string): string => origin.replace('//', `//${checkProject(project)}.`)

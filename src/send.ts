@@ -1,38 +1,25 @@
 // Sending: one POST of one body through the openapi-fetch client generated from the spec, with
 // a per-attempt timeout. Every header name and the path come from generated/ types, so a change
 // of the spec that the wrapper does not follow fails the type check.
-import type { TrackClient } from '../generated/client.js'
 import type { operations } from '../generated/schema.js'
 import { API_VERSION } from '../generated/spec.js'
 import { serviceError } from './classify.js'
-import { NetworkError, TimeoutError } from './errors.js'
 import type { WireBody } from './compress/policy.js'
+import type { Connection, Target } from './connect.js'
+import { NetworkError, TimeoutError, WebTrackError } from './errors.js'
 
-/** One request to make. */
-export interface PostRequest {
-  /** `{scheme}://{project}.{endpoint}`. */
-  readonly baseUrl: string
-  readonly logstore: string
-  readonly body: WireBody
-  /** Length of the uncompressed body, for `x-log-bodyrawsize`. */
-  readonly rawSize: number
+/** How one request goes. */
+export interface PostOptions {
+  /** Aborts the request; it rejects with the signal's reason. */
+  signal?: AbortSignal | undefined
   /**
-   * The header-less form (`?APIVersion=0.6.0`, `text/plain`, uncompressed): no CORS preflight,
-   * so it works while a page unloads.
+   * Send with `keepalive: true` (the request outlives the page). Browsers cap keep-alive bodies
+   * at 64 KiB in total; see the tracker for the unload path.
    */
-  readonly headerless?: boolean | undefined
-  readonly keepalive?: boolean | undefined
-  readonly signal?: AbortSignal | undefined
-  readonly timeoutMs: number
-  readonly fetch?: typeof fetch | undefined
+  keepalive?: boolean | undefined
+  /** Use the header-less `?APIVersion=0.6.0` form: no custom headers, no CORS preflight, no compression. */
+  headerless?: boolean | undefined
 }
-
-/** What the service answered to a successful request. */
-export interface PostResult {
-  readonly requestId: string | undefined
-}
-
-const identity = (body: unknown) => body as BodyInit
 
 // Annotated (not inferred) so that a header or query renamed in the spec is a type error here:
 // openapi-fetch infers its options generically, which skips excess-property checks.
@@ -40,66 +27,58 @@ type TrackParams = operations['putWebTracking']['parameters']
 type TrackHeaders = NonNullable<TrackParams['header']>
 type TrackQuery = NonNullable<TrackParams['query']>
 
-function trackHeaders(rawSize: number, compressType: WireBody['compressType']): TrackHeaders {
-  const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
-  if (compressType) header['x-log-compresstype'] = compressType
-  return header
-}
-
-const headerlessQuery: TrackQuery = { APIVersion: API_VERSION }
+const noop = () => {}
 
 /**
- * Posts one body. Resolves on 2xx; rejects with `ServiceError`, `NetworkError`, `TimeoutError`,
- * or the signal's reason when the caller aborts.
+ * Posts one body (`rawSize` is its uncompressed length) and resolves with the answer's request
+ * id on 2xx; rejects with `ServiceError`, `NetworkError`, `TimeoutError`, or the signal's reason
+ * when the caller aborts. In the header-less form `fetch` is called synchronously, which the
+ * tracker's unload path relies on.
  */
-export async function postBody(client: TrackClient, req: PostRequest): Promise<PostResult> {
-  const url = `${req.baseUrl}/logstores/${req.logstore}/track`
+export async function post({ options, http }: Connection, t: Target, body: WireBody, rawSize: number, opts: PostOptions): Promise<string | undefined> {
+  const url = `${t.baseUrl}/logstores/${t.logstore}/track`
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const { signal, headerless } = opts
   const controller = new AbortController()
+  const own = controller.signal
   // Raced against the request, so that a fetch that ignores its signal (a custom or polyfilled
   // one) still ends in a TimeoutError or the caller's abort instead of hanging the send.
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }))
-  aborted.catch(() => {}) // only ever read through the race below
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, req.timeoutMs)
-  const onAbort = () => controller.abort(req.signal!.reason)
-  if (req.signal?.aborted) onAbort()
-  else req.signal?.addEventListener('abort', onAbort, { once: true })
+  const aborted = new Promise<never>((_, reject) => (own.onabort = () => reject(own.reason)))
+  aborted.catch(noop)
+  const timer = setTimeout(() => controller.abort(new TimeoutError(url, timeoutMs)), timeoutMs)
+  const onAbort = () => controller.abort(signal!.reason)
+  if (signal?.aborted) onAbort()
+  signal?.addEventListener('abort', onAbort)
+  const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
+  if (body.compressType) header['x-log-compresstype'] = body.compressType
+  const query: TrackQuery = { APIVersion: API_VERSION }
   try {
-    const { body, headerless } = req
     // The two forms differ only in params and Content-Type: one call keeps one code path.
-    const posting = client.POST('/logstores/{logstore}/track', {
-      baseUrl: req.baseUrl,
-      params: headerless
-        ? { path: { logstore: req.logstore }, query: headerlessQuery }
-        : { path: { logstore: req.logstore }, header: trackHeaders(req.rawSize, body.compressType) },
+    const posting = http.POST('/logstores/{logstore}/track', {
+      baseUrl: t.baseUrl,
+      params: { path: { logstore: t.logstore }, ...(headerless ? { query } : { header }) },
       body: body.bytes,
-      bodySerializer: identity,
+      bodySerializer: (b: unknown) => b as BodyInit,
       headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
-      signal: controller.signal,
-      keepalive: req.keepalive,
-      fetch: req.fetch,
+      signal: own,
+      keepalive: opts.keepalive,
     })
     // When the abort wins, the request's own rejection comes later and is already accounted for.
-    posting.catch(() => {})
-    const result = await Promise.race([posting, aborted])
-    const { response } = result
-    if (!response.ok) throw serviceError(response, result.error, url)
+    posting.catch(noop)
+    const { response, error } = await Promise.race([posting, aborted])
+    if (!response.ok) throw serviceError(response, error, url)
     // openapi-fetch leaves an empty body unread; a browser then reports the request as
     // cancelled (net::ERR_ABORTED in DevTools) although it succeeded. Reading it ends it
     // cleanly. A failure to read it changes nothing: the service has answered 200, and
     // turning that into an error would only resend (duplicate) accepted logs.
-    if (!response.bodyUsed) await response.arrayBuffer().catch(() => undefined)
-    return { requestId: response.headers.get('x-log-requestid') ?? undefined }
+    if (!response.bodyUsed) await response.arrayBuffer().catch(noop)
+    return response.headers.get('x-log-requestid') ?? undefined
   } catch (error) {
-    if (req.signal?.aborted) throw req.signal.reason
-    if (timedOut) throw new TimeoutError(url, req.timeoutMs)
-    if (error instanceof Error && error.name === 'ServiceError') throw error
-    throw new NetworkError(url, error)
+    // The caller's abort first, then our own errors (the answer's, the timeout's) as they are;
+    // anything else means the request never got an answer.
+    throw signal?.aborted ? signal.reason : error instanceof WebTrackError ? error : new NetworkError(url, error)
   } finally {
     clearTimeout(timer)
-    req.signal?.removeEventListener('abort', onAbort)
+    signal?.removeEventListener('abort', onAbort)
   }
 }

@@ -8,11 +8,15 @@
 // Accounting: every pushed log is, at any time, in exactly one of queued, inFlight, sent,
 // failed, dropped, rejected or filtered (`pushed` is their sum). A log is serialised once, at push; the
 // queue holds its JSON text and UTF-8 length, so byte accounting is exact.
-import { createClient, type Client, type ClientOptions, type Target } from './client.js'
-import { bodySize, type EncodedLog } from './encode.js'
+import { compressBody } from './compress/policy.js'
+import { connect, target, type ClientOptions, type Target } from './connect.js'
+import { bodySize, encodeBody, type EncodedLog } from './encode.js'
 import { isWebTrackError, ValidationError, WebTrackError } from './errors.js'
 import type { LogInput } from './normalize.js'
-import { backoffDelay, retryPolicy } from './retry.js'
+import { prepare, type PreparedLog } from './prepare.js'
+import { retryDelay, retryPolicy } from './retry.js'
+import { post } from './send.js'
+import { tooLarge } from './split.js'
 import { attachLifecycle, refTimer, unrefTimer, type TimerHandle } from './tracker-lifecycle.js'
 
 /** Why logs were dropped: the queue was full, the tracker was closed, or the page unloaded and they did not fit the keep-alive budget. */
@@ -196,8 +200,6 @@ export interface Tracker extends AsyncDisposable {
   stats(): TrackerStats
   /** True once `close` was called. */
   readonly closed: boolean
-  /** The client the tracker sends through. */
-  readonly client: Client
 }
 
 /** Bookkeeping bytes counted per log against `maxQueueBytes`, beyond its JSON text. */
@@ -205,43 +207,6 @@ export const LOG_OVERHEAD_BYTES = 32
 
 /** Default of `maxQueueBytes`: 8 MiB. */
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024
-
-// A FIFO of prepared logs: texts and sizes in two flat arrays read from `head`, compacted when
-// the consumed part dominates. O(1) amortised per log and no object per queued log.
-class LogQueue {
-  json: (string | undefined)[] = []
-  sizes: number[] = []
-  head = 0
-  get length(): number {
-    return this.json.length - this.head
-  }
-  push(json: string, bytes: number): void {
-    this.json.push(json)
-    this.sizes.push(bytes)
-  }
-  size(i: number): number {
-    return this.sizes[this.head + i]!
-  }
-  take(n: number): EncodedLog[] {
-    const out: EncodedLog[] = new Array(n)
-    for (let i = 0; i < n; i++) {
-      const at = this.head + i
-      out[i] = { json: this.json[at]!, bytes: this.sizes[at]! }
-      this.json[at] = undefined
-    }
-    this.head += n
-    if (this.head === this.json.length) {
-      this.json = []
-      this.sizes = []
-      this.head = 0
-    } else if (this.head > 4096 && this.head * 2 > this.json.length) {
-      this.json = this.json.slice(this.head)
-      this.sizes = this.sizes.slice(this.head)
-      this.head = 0
-    }
-    return out
-  }
-}
 
 interface Batch {
   readonly topic: Topic
@@ -252,7 +217,7 @@ interface Batch {
   readonly bytes: number
   attempts: number
   firstAttemptAt: number
-  controller: AbortController | undefined
+  controller?: AbortController | undefined
   keepaliveBytes: number
   /** Replaced (unload) or abandoned (close timeout): its outcome is ignored. */
   dead: boolean
@@ -261,7 +226,8 @@ interface Batch {
 interface Topic {
   readonly key: string
   readonly target: Target
-  readonly queue: LogQueue
+  /** Prepared logs waiting, oldest first. */
+  readonly queue: EncodedLog[]
   /** Sum of the bytes of the logs in `queue`. */
   queuedBytes: number
   /** Batches that failed and wait for a retry, oldest first: the head of the queue. */
@@ -274,23 +240,19 @@ interface Topic {
   /** Send logs up to this `seq` without waiting for linger (a pending flush). */
   flushTo: number
   due: boolean
-  lingerTimer: TimerHandle | undefined
-  backoffTimer: TimerHandle | undefined
+  lingerTimer?: TimerHandle | undefined
+  backoffTimer?: TimerHandle | undefined
 }
 
 interface FlushWaiter {
   readonly targets: Map<Topic, number>
   readonly resolve: (settled: boolean) => void
-  timer: TimerHandle | undefined
+  timer?: TimerHandle | undefined
 }
 
-function positive(name: string, value: number | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!allowZero && value === 0)) {
-    throw new ValidationError(name, `must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(value)}`)
-  }
-  return value
-}
+const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes, 0)
+const count = (batches: readonly Batch[]): number => batches.reduce((sum, b) => sum + b.logs.length, 0)
+const bySeq = (a: Batch, b: Batch): number => a.seq - b.seq
 
 function defaultOnError(error: WebTrackError, logs: LogInput[]): void {
   console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`)
@@ -324,23 +286,28 @@ function reportCallbackError(error: unknown): void {
  * await tracker.close()
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  const client = createClient({ ...options, sleep: undefined })
-  const limits = client.limits
-  const maxBatchLogs = Math.min(Math.floor(positive('maxBatchLogs', options.maxBatchLogs, 4096)), limits.maxLogs)
-  if (maxBatchLogs < 1) throw new ValidationError('maxBatchLogs', 'must be at least 1')
-  const maxBatchBytes = Math.min(positive('maxBatchBytes', options.maxBatchBytes, 512 * 1024), limits.maxBytes)
-  const lingerMs = positive('lingerMs', options.lingerMs, 1000, true)
-  const concurrency = Math.max(1, Math.floor(positive('concurrency', options.concurrency, 2)))
-  const maxQueueBytes = positive('maxQueueBytes', options.maxQueueBytes, DEFAULT_MAX_QUEUE_BYTES)
-  const maxRetryMs = positive('maxRetryMs', options.maxRetryMs, 60_000, true)
-  const exitTimeoutMs = positive('exitTimeoutMs', options.exitTimeoutMs, 5000, true)
-  const unloadBudget = positive('unloadBudgetBytes', options.unloadBudgetBytes, 60_000)
+  const conn = connect(options)
+  const limits = conn.limits
+  // A numeric option, or its default: a number, above `min` (or equal to it when `orEqual`).
+  const num = (name: keyof TrackerOptions, fallback: number, min = 0, orEqual?: boolean): number => {
+    const value = options[name] ?? fallback
+    if (typeof value !== 'number' || !(value > min || (orEqual && value === min))) throw new ValidationError(name, `must be a number ${orEqual ? '≥' : '>'} ${min}, got ${String(value)}`)
+    return value
+  }
+  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, 1, true)), limits.maxLogs)
+  const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), limits.maxBytes)
+  const lingerMs = num('lingerMs', 1000, 0, true)
+  const concurrency = Math.max(1, Math.floor(num('concurrency', 2)))
+  const maxQueueBytes = num('maxQueueBytes', DEFAULT_MAX_QUEUE_BYTES)
+  const maxRetryMs = num('maxRetryMs', 60_000, 0, true)
+  const exitTimeoutMs = num('exitTimeoutMs', 5000, 0, true)
+  const unloadBudget = num('unloadBudgetBytes', 60_000)
   const policy = retryPolicy(options.retry)
   const headerless = options.headerless === true
   const defaultTopic = options.topic ?? ''
   const onError = options.onError ?? defaultOnError
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
-  client.target({ topic: defaultTopic })
+  target(conn, { topic: defaultTopic })
 
   const topics = new Map<string, Topic>()
   const waiters: FlushWaiter[] = []
@@ -406,8 +373,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!topic) {
       topic = {
         key,
-        target: client.target({ topic: key }),
-        queue: new LogQueue(),
+        target: target(conn, { topic: key }),
+        queue: [],
         queuedBytes: 0,
         heads: [],
         inFlight: new Set(),
@@ -415,8 +382,6 @@ export function createTracker(options: TrackerOptions): Tracker {
         taken: 0,
         flushTo: 0,
         due: false,
-        lingerTimer: undefined,
-        backoffTimer: undefined,
       }
       topics.set(key, topic)
     }
@@ -453,7 +418,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     let bytes = 0
     const n = Math.min(t.queue.length, maxBatchLogs)
     while (count < n) {
-      const size = t.queue.size(count)
+      const size = t.queue[count]!.bytes
       if (count > 0 && bodySize(env, count + 1, bytes + size) > maxBatchBytes) break
       count++
       bytes += size
@@ -463,24 +428,21 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   function takeFromQueue(t: Topic, n: number): Batch {
     const seq = t.taken
-    const logs = t.queue.take(n)
-    let bytes = 0
-    for (const log of logs) bytes += log.bytes
+    const batch = newBatch(t, seq, t.queue.splice(0, n))
     t.taken += n
-    t.queuedBytes -= bytes
+    t.queuedBytes -= batch.bytes
     if (t.queue.length === 0) t.lingerTimer = clearTimer(t.lingerTimer)
-    return newBatch(t, seq, logs, bytes)
+    return batch
   }
 
-  function newBatch(t: Topic, seq: number, logs: EncodedLog[], bytes: number, from?: Batch): Batch {
+  function newBatch(t: Topic, seq: number, logs: EncodedLog[], from?: Batch): Batch {
     return {
       topic: t,
       seq,
       logs,
-      bytes,
+      bytes: bytesOf(logs),
       attempts: from?.attempts ?? 0,
       firstAttemptAt: from?.firstAttemptAt ?? 0,
-      controller: undefined,
       keepaliveBytes: 0,
       dead: false,
     }
@@ -546,17 +508,19 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     const controller = new AbortController()
     batch.controller = controller
-    let sending: Promise<{ requestId: string | undefined; rawBytes: number; wireBytes: number }>
-    try {
-      // Attempts are the tracker's (so that a failed batch goes back to the head of its
-      // queue between them): one request per call. In the header-less form the client calls
-      // `fetch` synchronously, which the unload path relies on.
-      sending = client.sendBatch(batch.logs, t.target, { signal: controller.signal, retry: false, keepalive, headerless: keepalive || headerless })
-    } catch (error) {
-      sending = Promise.reject(error)
-    }
+    // Attempts are the tracker's (so that a failed batch goes back to the head of its queue
+    // between them): one request per call. The header-less form skips compression, so that
+    // `fetch` is called synchronously, which the unload path relies on.
+    const raw = encodeBody(t.target.envelope, batch.logs)
+    const hl = keepalive || headerless
+    let wireBytes = raw.length
+    const sending = (async () => {
+      const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
+      wireBytes = body.bytes.length
+      return post(conn, t.target, body, raw.length, { signal: controller.signal, keepalive, headerless: hl })
+    })()
     sending.then(
-      (result) => {
+      (requestId) => {
         if (batch.dead) return
         release(batch)
         counts.sent += n
@@ -564,10 +528,10 @@ export function createTracker(options: TrackerOptions): Tracker {
         callback(options.onSent, {
           topic: t.key,
           logs: n,
-          requestId: result.requestId,
+          requestId,
           attempts: batch.attempts,
-          rawBytes: result.rawBytes,
-          wireBytes: result.wireBytes,
+          rawBytes: raw.length,
+          wireBytes,
           keepalive,
         })
         settled(t)
@@ -575,11 +539,10 @@ export function createTracker(options: TrackerOptions): Tracker {
       (reason: unknown) => {
         if (batch.dead) return
         release(batch)
-        const error = isWebTrackError(reason) ? reason : new WebTrackError(`sending failed: ${(reason as Error)?.message ?? String(reason)}`, { cause: reason })
+        const error = isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })
         if (error.retryable && policy.limit > 0 && (batch.attempts <= policy.limit || Date.now() - batch.firstAttemptAt < maxRetryMs)) {
           requeue(batch)
-          const serverDelay = (error as { retryAfterMs?: number }).retryAfterMs
-          const delayMs = serverDelay ?? backoffDelay(policy, batch.attempts - 1)
+          const delayMs = retryDelay(error, policy, batch.attempts - 1)
           t.backoffTimer = clearTimer(t.backoffTimer)
           t.backoffTimer = timer(delayMs, () => {
             t.backoffTimer = undefined
@@ -588,7 +551,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           callback(options.onRetry, { error, retry: batch.attempts, delayMs })
           pump()
         } else {
-          fail(batch.logs, cost(n, batch.bytes), error)
+          fail(batch.logs, error)
           settled(t)
         }
       },
@@ -606,6 +569,15 @@ export function createTracker(options: TrackerOptions): Tracker {
     batch.controller = undefined
   }
 
+  /** Ends a batch in flight whose outcome no longer matters (it is re-sent or given up); returns its logs. */
+  function kill(batch: Batch, reason?: unknown): EncodedLog[] {
+    batch.dead = true
+    const controller = batch.controller
+    release(batch)
+    controller?.abort(reason)
+    return batch.logs
+  }
+
   /** Puts a batch back at the head of its topic's queue, keeping order. */
   function requeue(batch: Batch): void {
     const heads = batch.topic.heads
@@ -615,9 +587,9 @@ export function createTracker(options: TrackerOptions): Tracker {
     counts.queued += batch.logs.length
   }
 
-  function fail(logs: readonly EncodedLog[], bytes: number, error: WebTrackError): void {
+  function fail(logs: readonly EncodedLog[], error: WebTrackError): void {
     counts.failed += logs.length
-    counts.queuedBytes -= bytes
+    counts.queuedBytes -= cost(logs.length, bytesOf(logs))
     reportError(
       error,
       logs.map((log) => JSON.parse(log.json) as LogInput),
@@ -676,7 +648,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     if (targets.size === 0) return Promise.resolve(true)
     return new Promise<boolean>((resolve) => {
-      const waiter: FlushWaiter = { targets, resolve, timer: undefined }
+      const waiter: FlushWaiter = { targets, resolve }
       waiters.push(waiter)
       if (opts.timeoutMs !== undefined) {
         waiter.timer = timer(opts.timeoutMs, () => {
@@ -692,28 +664,13 @@ export function createTracker(options: TrackerOptions): Tracker {
   /** Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`. */
   function abandonAll(error: WebTrackError): void {
     for (const t of [...topics.values()]) {
+      counts.queued -= count(t.heads) + t.queue.length
       const logs: EncodedLog[] = []
-      let bytes = 0
-      const batches = [...t.inFlight, ...t.heads].sort((a, b) => a.seq - b.seq)
-      for (const b of batches) {
-        b.dead = true
-        const controller = b.controller
-        release(b)
-        controller?.abort(error)
-        logs.push(...b.logs)
-        bytes += b.bytes
-      }
-      counts.queued -= t.heads.reduce((n, b) => n + b.logs.length, 0)
+      for (const b of [...t.inFlight, ...t.heads].sort(bySeq)) logs.push(...kill(b, error))
       t.heads.length = 0
       t.backoffTimer = clearTimer(t.backoffTimer)
-      const rest = t.queue.length
-      if (rest > 0) {
-        const taken = takeFromQueue(t, rest)
-        counts.queued -= rest
-        logs.push(...taken.logs)
-        bytes += taken.bytes
-      }
-      if (logs.length > 0) fail(logs, cost(logs.length, bytes), error)
+      logs.push(...takeFromQueue(t, t.queue.length).logs)
+      if (logs.length > 0) fail(logs, error)
       retire(t)
     }
     checkWaiters()
@@ -767,28 +724,23 @@ export function createTracker(options: TrackerOptions): Tracker {
         dropped++
         continue
       }
-      let json: string
-      let bytes: number
+      let prepared: PreparedLog
       try {
-        const prepared = client.prepare(log, i)
-        if (prepared.bytes > room) {
-          throw new ValidationError(`logs[${i}]`, `log of ${prepared.bytes} bytes cannot fit in one request (${limits.maxBytes} bytes with a ${t.target.envelope.bytes}-byte envelope)`)
-        }
-        json = prepared.json
-        bytes = prepared.bytes
-        counts.omitted += prepared.omitted
+        prepared = prepare(log, i)
+        if (prepared.bytes > room) throw tooLarge(`logs[${i}]`, prepared.bytes, room)
       } catch (error) {
         counts.rejected++
         reportError(isWebTrackError(error) ? error : new ValidationError(`logs[${i}]`, String(error)), [log])
         continue
       }
-      const c = cost(1, bytes)
+      counts.omitted += prepared.omitted
+      const c = cost(1, prepared.bytes)
       if (counts.queuedBytes + c > maxQueueBytes) {
         dropped++
         continue
       }
-      t.queue.push(json, bytes)
-      t.queuedBytes += bytes
+      t.queue.push({ json: prepared.json, bytes: prepared.bytes })
+      t.queuedBytes += prepared.bytes
       t.enqueued++
       counts.queued++
       counts.queuedBytes += c
@@ -813,12 +765,9 @@ export function createTracker(options: TrackerOptions): Tracker {
       // waiting for a retry; then the queue.
       const runs: Batch[] = []
       if (final) {
-        for (const b of [...t.inFlight].sort((a, b) => a.seq - b.seq)) {
+        for (const b of [...t.inFlight].sort(bySeq)) {
           if (b.keepaliveBytes > 0) continue // already on keep-alive: it survives the page
-          b.dead = true
-          const controller = b.controller
-          release(b)
-          controller?.abort()
+          kill(b)
           counts.queued += b.logs.length
           runs.push(b)
         }
@@ -830,59 +779,37 @@ export function createTracker(options: TrackerOptions): Tracker {
       let stop = false
       const leftovers: Batch[] = []
       for (const run of runs) {
-        if (stop) {
-          leftovers.push(run)
-          continue
-        }
         let at = 0
-        while (at < run.logs.length) {
-          const count = fit(env, budget, (i) => run.logs[at + i]!.bytes, run.logs.length - at)
-          if (count === 0) break
-          const logs = run.logs.slice(at, at + count)
-          let bytes = 0
-          for (const log of logs) bytes += log.bytes
-          budget -= bodySize(env, count, bytes)
-          start(newBatch(t, run.seq + at, logs, bytes, run), true)
-          at += count
+        for (let n; !stop && (n = fit(env, budget, run.logs, at)); at += n) {
+          const batch = newBatch(t, run.seq + at, run.logs.slice(at, at + n), run)
+          budget -= bodySize(env, n, batch.bytes)
+          start(batch, true)
         }
         if (at < run.logs.length) {
           stop = true
-          const logs = run.logs.slice(at)
-          leftovers.push(newBatch(t, run.seq + at, logs, logs.reduce((s, l) => s + l.bytes, 0), run))
+          leftovers.push(newBatch(t, run.seq + at, run.logs.slice(at), run))
         }
       }
-      while (!stop && t.queue.length > 0) {
-        const count = fit(env, budget, (i) => t.queue.size(i), t.queue.length)
-        if (count === 0) {
-          stop = true
-          break
-        }
-        const batch = takeFromQueue(t, count)
-        budget -= bodySize(env, count, batch.bytes)
+      for (let n; !stop && t.queue.length > 0; ) {
+        n = fit(env, budget, t.queue, 0)
+        if (!n) break
+        const batch = takeFromQueue(t, n)
+        budget -= bodySize(env, n, batch.bytes)
         start(batch, true)
       }
       t.due = false
       if (final) {
         // Last resort: the page is going away and these do not fit the keep-alive budget.
-        let n = 0
-        let bytes = 0
-        for (const b of leftovers) {
-          n += b.logs.length
-          bytes += b.bytes
-        }
-        if (t.queue.length > 0) {
-          const rest = takeFromQueue(t, t.queue.length)
-          n += rest.logs.length
-          bytes += rest.bytes
-        }
+        const lost = leftovers.flatMap((b) => b.logs).concat(takeFromQueue(t, t.queue.length).logs)
+        const n = lost.length
         if (n > 0) {
           counts.queued -= n
           counts.dropped += n
-          counts.queuedBytes -= cost(n, bytes)
+          counts.queuedBytes -= cost(n, bytesOf(lost))
           reportDrop(n, 'unload')
         }
       } else {
-        for (const b of leftovers) t.heads.push(b)
+        t.heads.push(...leftovers)
         arm(t)
       }
       retire(t)
@@ -891,18 +818,17 @@ export function createTracker(options: TrackerOptions): Tracker {
     pump()
   }
 
-  /** How many of the next `n` logs fit in one keep-alive request within `budget` bytes. */
-  function fit(env: Target['envelope'], budget: number, size: (i: number) => number, n: number): number {
-    const max = Math.min(n, maxBatchLogs)
-    let count = 0
+  /** How many logs from `at` on fit in one keep-alive request within `budget` bytes. */
+  function fit(env: Target['envelope'], budget: number, logs: readonly EncodedLog[], at: number): number {
+    const max = Math.min(logs.length - at, maxBatchLogs)
+    let n = 0
     let bytes = 0
-    while (count < max) {
-      const next = bodySize(env, count + 1, bytes + size(count))
-      if (next > budget || next > (count === 0 ? limits.maxBytes : maxBatchBytes)) break
-      count++
-      bytes += size(count - 1)
+    while (n < max) {
+      const next = bodySize(env, n + 1, bytes + logs[at + n]!.bytes)
+      if (next > budget || next > (n === 0 ? limits.maxBytes : maxBatchBytes)) break
+      bytes += logs[at + n++]!.bytes
     }
-    return count
+    return n
   }
 
   // ---- lifecycle --------------------------------------------------------------------------
@@ -918,7 +844,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     }
     exitTimer ??= timer(exitTimeoutMs, () => {
       exitTimer = undefined
-      abandonAll(new WebTrackError(`the process is exiting and these logs were not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
+      abandonAll(new WebTrackError(`process exiting: not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
     })
     pump()
   }
@@ -936,7 +862,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     closed = true
     closing ??= (async () => {
       const done = await flush(opts)
-      if (!done) abandonAll(new WebTrackError(`the tracker was closed and these logs were not sent within ${opts.timeoutMs} ms`))
+      if (!done) abandonAll(new WebTrackError(`tracker closed: not sent within ${opts.timeoutMs} ms`))
       detach()
       for (const t of [...timers]) clearTimer(t)
       exitTimer = undefined
@@ -959,7 +885,6 @@ export function createTracker(options: TrackerOptions): Tracker {
     get closed() {
       return closed
     },
-    client,
     [asyncDispose]: () => close(),
   }
 }

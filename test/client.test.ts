@@ -12,6 +12,9 @@ import {
   ServiceError,
   TimeoutError,
   ValidationError,
+  prepare,
+  target,
+  trackUrl,
   type ClientOptions,
 } from '../src/index.js'
 import { fail, hasPythonLz4, ok, pythonLz4Decode, recordingFetch, type WireRequest } from './support/wire.js'
@@ -90,10 +93,10 @@ describe('routing', () => {
 
   it('builds the single-log GET URL', () => {
     const { c } = client()
-    const url = new URL(c.trackUrl({ event: 'view', n: 3, msg: 'a&b=c' }, { topic: 't', source: 's' }))
+    const url = new URL(trackUrl(c, { event: 'view', n: 3, msg: 'a&b=c' }, { topic: 't', source: 's' }))
     expect(url.origin + url.pathname).toBe('https://my-project.cn-hangzhou.log.aliyuncs.com/logstores/web/track')
     expect(Object.fromEntries(url.searchParams)).toEqual({ APIVersion: '0.6.0', __topic__: 't', __source__: 's', event: 'view', n: '3', msg: 'a&b=c' })
-    expect(() => c.trackUrl({ APIVersion: 'x' })).toThrow(ValidationError)
+    expect(() => trackUrl(c, { APIVersion: 'x' })).toThrow(ValidationError)
   })
 })
 
@@ -216,8 +219,8 @@ describe('splitting', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(logArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 400, max: 2000 }), fc.integer({ min: 1, max: 9 }), async (logs, maxBytes, maxLogs) => {
         const { c, wire } = client({ limits: { maxBytes, maxLogs } })
-        const prepared = logs.map((l) => c.prepare(l))
-        const env = c.target({ topic: 't' }).envelope.bytes
+        const prepared = logs.map((l) => prepare(l))
+        const env = target(c, { topic: 't' }).envelope.bytes
         if (prepared.some((p) => p.bytes + env > maxBytes)) {
           await expect(c.send(logs, { topic: 't' })).rejects.toThrow(ValidationError)
           expect(wire.requests).toHaveLength(0)

@@ -10,8 +10,7 @@ const LOCAL = new Set(['localhost', '127.0.0.1', '[::1]'])
 export function localhostFetch(endpoint: string): typeof fetch | undefined {
   let url: URL
   try {
-    const { protocol, host } = parseEndpoint(endpoint)
-    url = new URL(`${protocol}//${host}`)
+    url = new URL(parseEndpoint(endpoint))
   } catch {
     return undefined // the client refuses it with a ValidationError of its own
   }

@@ -3,7 +3,8 @@
 import { createReadStream } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { bodySize } from '../encode.js'
-import { createClient, isWebTrackError, ValidationError, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
+import { tooLarge } from '../split.js'
+import { createClient, isWebTrackError, prepare, sendBatch, target as resolveTarget, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
 import { bytes } from './format.js'
 import { localhostFetch } from './localhost-fetch.js'
 
@@ -52,7 +53,7 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
   }
   // Each line is checked and serialised once (`prepare`), and its exact size decides where a
   // request closes; the prepared logs go out as they are (`sendBatch`), never serialised again.
-  const target = client.target()
+  const target = resolveTarget(client)
   const room = client.limits.maxBytes - target.envelope.bytes
   let batch: PreparedLog[] = []
   let batchBytes = 0
@@ -62,7 +63,7 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     batch = []
     batchBytes = 0
     try {
-      const r = await client.sendBatch(logs, target)
+      const r = await sendBatch(client, logs, target)
       t.sent += logs.length
       t.requests++
       t.rawBytes += r.rawBytes
@@ -78,8 +79,8 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     if (line.trim() === '') continue
     let prepared: PreparedLog
     try {
-      prepared = client.prepare(JSON.parse(line) as LogInput, t.lines)
-      if (prepared.bytes > room) throw new ValidationError('log', `${prepared.bytes} bytes cannot fit in one request (${client.limits.maxBytes} bytes)`)
+      prepared = prepare(JSON.parse(line) as LogInput, t.lines)
+      if (prepared.bytes > room) throw tooLarge('log', prepared.bytes, room)
     } catch (e) {
       t.bad++
       const why = isWebTrackError(e) ? e.message.replace(/^logs\[\d+\]/, 'log') : `invalid JSON (${(e as Error).message})`

@@ -25,20 +25,12 @@ export interface WireBody {
   readonly compressType: Codec['name'] | undefined
 }
 
-function choose(raw: Uint8Array, policy: CompressionPolicy, out: Uint8Array): WireBody {
-  if (policy.onlyIfSmaller && out.length >= raw.length) return { bytes: raw, compressType: undefined }
-  return { bytes: out, compressType: policy.codec.name }
-}
-
-function resolve(option: CompressionOption | undefined, raw: Uint8Array): CompressionPolicy | undefined {
-  if (option === undefined || option === 'none') return undefined
-  const policy = 'codec' in option ? option : { codec: option }
-  return raw.length < (policy.minBytes ?? 0) ? undefined : policy
-}
-
 /** Compresses `raw` as the option says (asynchronous codecs allowed). */
 export async function compressBody(raw: Uint8Array, option: CompressionOption | undefined): Promise<WireBody> {
-  const policy = resolve(option, raw)
-  if (!policy) return { bytes: raw, compressType: undefined }
-  return choose(raw, policy, await policy.codec.compress(raw))
+  const policy = !option || option === 'none' ? undefined : 'codec' in option ? option : { codec: option }
+  if (policy && raw.length >= (policy.minBytes ?? 0)) {
+    const bytes = await policy.codec.compress(raw)
+    if (!policy.onlyIfSmaller || bytes.length < raw.length) return { bytes, compressType: policy.codec.name }
+  }
+  return { bytes: raw, compressType: undefined }
 }

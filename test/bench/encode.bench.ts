@@ -5,6 +5,8 @@
 // that the compression benchmarks compress.
 import { webLogs } from '../../src/cli/corpus.js'
 import { createClient, type Client } from '../../src/client.js'
+import { target } from '../../src/connect.js'
+import { requestBodies } from '../../src/split.js'
 import { normalizeLogs, tally, type Log, type LogInput } from '../../src/normalize.js'
 import { compare, type Figure, type Timing } from './harness.js'
 
@@ -58,7 +60,7 @@ export function floorEncode(c: Corpus): Uint8Array[] {
 }
 
 /**
- * Our path, as `client.send` takes it up to compression: target, normalisation of every log,
+ * Our path, as `client.send` takes it up to compression: `target`, normalisation of every log,
  * then `requestBodies` (one stringify and encode when the send fits in a request; otherwise
  * each log serialised once, split, and each request's body encoded). Returns every request
  * body, topic after topic.
@@ -66,10 +68,10 @@ export function floorEncode(c: Corpus): Uint8Array[] {
 export function ourEncode(client: Client, c: Corpus, input: 'raw' | 'strings'): Uint8Array[] {
   const bodies: Uint8Array[] = []
   for (const g of c.groups) {
-    const t = client.target({ topic: g.topic })
+    const t = target(client, { topic: g.topic })
     const counts = tally()
     const normalized = normalizeLogs(g[input], counts)
-    for (const { raw } of client.requestBodies(t.envelope, normalized, counts.minBytes)) bodies.push(raw)
+    for (const { raw } of requestBodies(t.envelope, normalized, client.limits, counts.minBytes)) bodies.push(raw)
   }
   return bodies
 }
