@@ -87,10 +87,6 @@ export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
 
 // Returns the log's `minBytes`, or -1 when it needs the slow path.
 function plainStringLogSize(input: LogInput): number {
-  // Only plain objects: `for…in` would also see a prototype's enumerable keys, and an own
-  // `toJSON` is a function value, so it fails the string test below.
-  const proto = Object.getPrototypeOf(input)
-  if (proto !== Object.prototype && proto !== null) return -1
   let size = 1 // `{}` is 2; each `"k":"v",` is k + v + 6, less the last comma
   for (const key in input) {
     const value = input[key]
@@ -110,6 +106,10 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
+  // `for…in` also walks a prototype's enumerable keys: anything but a plain object is first
+  // reduced to its own keys (rare: class instances and the like).
+  const proto = Object.getPrototypeOf(input)
+  if (proto !== Object.prototype && proto !== null) input = { ...input }
   const plain = tryAsIs ? plainStringLogSize(input) : -1
   if (plain >= 0) {
     counts.minBytes += plain
@@ -118,14 +118,10 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
   // A new object, filled in the input's key order: every log of one shape then gets one hidden
   // class whose fields are all strings, which JSON.stringify serialises on its fast path.
   // (Copying the input and overwriting its numbers in place costs about twice as much: each
-  // write changes a field's representation.) `for…in` also walks a prototype's enumerable
-  // keys, which only a plain object is sure not to have.
-  const proto = Object.getPrototypeOf(input)
-  const ownOnly = proto !== Object.prototype && proto !== null
+  // write changes a field's representation.)
   const log: Log = {}
   let size = 1
   for (const key in input) {
-    if (ownOnly && !Object.prototype.hasOwnProperty.call(input, key)) continue
     const value = input[key]
     let text = typeof value === 'string' ? value : stringifyValue(value)
     if (key.charCodeAt(0) === 95 /* _ */ || key === '') {
