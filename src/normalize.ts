@@ -85,24 +85,13 @@ export interface Tally {
 /** A fresh tally. */
 export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
 
-// Returns the log's `minBytes`, or -1 when it needs the slow path.
-function plainStringLogSize(input: LogInput): number {
-  let size = 1 // `{}` is 2; each `"k":"v",` is k + v + 6, less the last comma
-  for (const key in input) {
-    const value = input[key]
-    if (typeof value !== 'string' || key.charCodeAt(0) === 95 /* _ */ || key === '') return -1
-    size += key.length + value.length + 6
-  }
-  return size === 1 ? 2 : size
-}
-
 /**
  * Validates and normalises one log, adding to `counts`. `index` names the log in errors. The
- * input is never changed: a log that needs changes is copied; with `tryAsIs` false it is copied
- * without first checking whether it could go as it is.
+ * input is never changed: a log that needs changes is copied; with `asIs` false it is copied
+ * without first trying to send it as it is.
  * @throws ValidationError for a non-object log, an empty key or a key reserved by the service.
  */
-export function normalizeLog(input: LogInput, index: number, counts: Tally = tally(), tryAsIs = true): Log {
+export function normalizeLog(input: LogInput, index: number, counts: Tally = tally(), asIs = true): Log {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
@@ -110,21 +99,23 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
   // reduced to its own keys (rare: class instances and the like).
   const proto = Object.getPrototypeOf(input)
   if (proto !== Object.prototype && proto !== null) input = { ...input }
-  const plain = tryAsIs ? plainStringLogSize(input) : -1
-  if (plain >= 0) {
-    counts.minBytes += plain
-    return input as Log
-  }
-  // A new object, filled in the input's key order: every log of one shape then gets one hidden
-  // class whose fields are all strings, which JSON.stringify serialises on its fast path.
-  // (Copying the input and overwriting its numbers in place costs about twice as much: each
-  // write changes a field's representation.)
-  const log: Log = {}
-  let size = 1
+  // The common log, a flat object of strings under ordinary keys, goes as it is: nothing is
+  // built. Otherwise a new object is filled in the input's key order, so that every log of one
+  // shape gets one hidden class whose fields are all strings, which JSON.stringify serialises
+  // on its fast path. (Copying the input and overwriting its numbers in place costs about twice
+  // as much: each write changes a field's representation.)
+  const log: Log = asIs ? (input as Log) : {}
+  let size = 1 // `{}` is 2; each `"k":"v",` adds k + v + 6, less the last comma
   for (const key in input) {
     const value = input[key]
-    let text = typeof value === 'string' ? value : stringifyValue(value)
-    if (key.charCodeAt(0) === 95 /* _ */ || key === '') {
+    if (typeof value === 'string' && key.charCodeAt(0) !== 95 /* _ */ && key) {
+      if (!asIs) log[key] = value
+      size += key.length + value.length + 6
+      continue
+    }
+    if (asIs) return normalizeLog(input, index, counts, false)
+    let text = stringifyValue(value)
+    if (key.charCodeAt(0) === 95 || !key) {
       const problem = keyProblem(key)
       if (problem) throw new ValidationError(`logs[${index}].${key}`, `invalid key: ${problem}`)
       if (key === '__time__') text = undefined // the service sets it on receipt
