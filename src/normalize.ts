@@ -101,9 +101,9 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
   if (proto !== Object.prototype && proto !== null) input = { ...input }
   // The common log, a flat object of strings under ordinary keys, goes as it is: nothing is
   // built. Otherwise a new object is filled in the input's key order, so that every log of one
-  // shape gets one hidden class whose fields are all strings, which JSON.stringify serialises
-  // on its fast path. (Copying the input and overwriting its numbers in place costs about twice
-  // as much: each write changes a field's representation.)
+  // shape gets one hidden class whose fields are all strings (JSON.stringify's fast path), and
+  // a value left out is simply not added (a `delete` would turn the object into a slow
+  // dictionary).
   const log: Log = asIs ? (input as Log) : {}
   let size = 1 // `{}` is 2; each `"k":"v",` adds k + v + 6, less the last comma
   for (const key in input) {
