@@ -38,7 +38,7 @@ describe('npm run bench -- --quick --no-write', () => {
 
   it('gives finite, positive figures for every benchmark', () => {
     expectFigures(results.encode.figures, 'encode')
-    expect(results.encode.figures).toHaveLength(3)
+    expect(results.encode.figures).toHaveLength(4)
     for (const { set, result } of [...results.lz4, ...results.deflate]) {
       expectFigures(result.figures, set)
       expect(result.figures.length).toBeGreaterThanOrEqual(3)
