@@ -54,7 +54,7 @@ export function attachLifecycle(unload: (final: boolean) => void, page: boolean,
     if (typeof g.addEventListener === 'function') listeners.push([g as EventTargetLike, 'pagehide', () => unload(true)])
   }
   for (const [target, type, listener] of listeners) target.addEventListener(type, listener)
-  const node = exit && !doc && typeof proc?.on === 'function' && typeof proc.off === 'function' && typeof proc.versions?.node === 'string'
+  const node = exit && !doc && typeof proc?.on === 'function' && typeof proc.versions?.node === 'string'
   if (node) {
     if (!exitHooks.size) proc.on('beforeExit', onBeforeExit)
     exitHooks.add(exit)

@@ -10,7 +10,7 @@
 // queue holds its JSON text and UTF-8 length, so byte accounting is exact.
 import { compressBody } from './compress/policy.js'
 import { connect, target, type ClientOptions, type Target } from './connect.js'
-import { bodySize, encodeBody, type EncodedLog } from './encode.js'
+import { bodySize, encodeBody, type EncodedLog, type Envelope } from './encode.js'
 import { isWebTrackError, ValidationError, WebTrackError } from './errors.js'
 import type { LogInput } from './normalize.js'
 import { prepare, type PreparedLog } from './prepare.js'
@@ -229,6 +229,7 @@ interface Batch {
 interface Topic {
   readonly key: string
   readonly target: Target
+  readonly env: Envelope
   /** Logs waiting, oldest first. */
   readonly queue: Entry[]
   /** Sum of the bytes of the logs in `queue`. */
@@ -249,10 +250,6 @@ const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) 
 const cost = (logs: readonly EncodedLog[]): number => bytesOf(logs) + logs.length * LOG_OVERHEAD_BYTES
 /** Clears a timer; returns `undefined` for the handle's variable. */
 const clear = (t: TimerHandle | undefined): undefined => void clearTimeout(t)
-
-function defaultOnError(error: WebTrackError, logs: LogInput[]): void {
-  console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`)
-}
 
 /** Calls a user callback; what it throws is reported (`reportError` where it exists) but never reaches the tracker. */
 function call<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
@@ -303,6 +300,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const policy = retryPolicy(options.retry)
   const headerless = options.headerless === true
   const defaultTopic = options.topic ?? ''
+  const onError = options.onError ?? ((error: WebTrackError, logs: LogInput[]) => console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`))
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: defaultTopic })
 
@@ -321,9 +319,10 @@ export function createTracker(options: TrackerOptions): Tracker {
   // Set while the process drains at exit: the one timer that keeps it alive.
   let exitTimer: TimerHandle | undefined
 
-  const reject = (error: WebTrackError, logs: LogInput[]) => {
+  // Refuses logs at push: what went wrong is a ValidationError unless it already is one of ours.
+  const reject = (error: unknown, path: string, logs: LogInput[]) => {
     counts.rejected += logs.length
-    call(options.onError ?? defaultOnError, error, logs)
+    call(onError, isWebTrackError(error) ? error : new ValidationError(path, String(error)), logs)
   }
   const drop = (n: number, reason: DropReason) => {
     if (n) {
@@ -335,7 +334,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     counts.failed += logs.length
     held -= cost(logs)
     call(
-      options.onError ?? defaultOnError,
+      onError,
       error,
       logs.map((log) => JSON.parse(log.json) as LogInput),
     )
@@ -345,12 +344,12 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   function ready(t: Topic): boolean {
     // One batch per topic in flight, so that a retried batch is never overtaken; a failed one
-    // waits for its backoff, then leaves before the queue.
+    // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
     if (t.backoff || t.batches.some((b) => b.ctl)) return false
     const q = t.queue
     return (
       t.batches.length > 0 ||
-      (q.length > 0 && (q[0]!.seq < t.due || closed || !!exitTimer || q.length >= maxBatchLogs || bodySize(t.target.envelope, q.length, t.bytes) >= maxBatchBytes))
+      (q.length > 0 && (q[0]!.seq < t.due || !!exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes))
     )
   }
 
@@ -369,7 +368,7 @@ export function createTracker(options: TrackerOptions): Tracker {
    * How many logs from the front make one request: at most `maxBatchLogs`, a body within
    * `maxBatchBytes` (a first log alone within the service's limit) and within `budget`.
    */
-  function fit(env: Target['envelope'], logs: readonly Entry[], budget = Infinity): number {
+  function fit(env: Envelope, logs: readonly Entry[], budget = Infinity): number {
     let n = 0
     let bytes = 0
     for (let size; n < Math.min(logs.length, maxBatchLogs); bytes += logs[n++]!.bytes) {
@@ -398,7 +397,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       // Round robin: the topic served goes to the back of the line.
       topics.delete(t.key)
       topics.set(t.key, t)
-      start(t, t.batches[0] ?? take(t, fit(t.target.envelope, t.queue)), false)
+      start(t, t.batches[0] ?? take(t, fit(t.env, t.queue)), false)
       arm(t)
     }
   }
@@ -409,7 +408,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   function start(t: Topic, b: Batch, keepalive: boolean): number {
     const logs = b.logs
     const n = logs.length
-    const raw = encodeBody(t.target.envelope, logs)
+    const raw = encodeBody(t.env, logs)
     // The header-less form skips compression, so that `fetch` is called synchronously, which
     // the unload path relies on.
     const hl = keepalive || headerless
@@ -433,14 +432,14 @@ export function createTracker(options: TrackerOptions): Tracker {
           pump()
         })
         call(options.onRetry, { error, retry: b.tries, delayMs })
-        return pump()
-      }
-      t.batches.splice(t.batches.indexOf(b), 1)
-      if (error) fail(logs, error)
-      else {
-        counts.sent += n
-        held -= cost(logs)
-        call(options.onSent, { topic: t.key, logs: n, requestId: value as string | undefined, attempts: b.tries, rawBytes: raw.length, wireBytes, keepalive })
+      } else {
+        t.batches.splice(t.batches.indexOf(b), 1)
+        if (error) fail(logs, error)
+        else {
+          counts.sent += n
+          held -= cost(logs)
+          call(options.onSent, { topic: t.key, logs: n, requestId: value as string | undefined, attempts: b.tries, rawBytes: raw.length, wireBytes, keepalive })
+        }
       }
       settled()
     }
@@ -511,7 +510,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   /** Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`. */
-  function abandon(error: WebTrackError): void {
+  function abandon(why: string, ms?: number): void {
+    const error = new WebTrackError(`${why}: not sent within ${ms} ms`)
     for (const t of topics.values()) {
       const logs = t.batches.flatMap((b) => (kill(b, error), b.logs)).concat(t.queue.splice(0))
       t.batches = []
@@ -532,13 +532,14 @@ export function createTracker(options: TrackerOptions): Tracker {
     let t = topics.get(key)
     if (!t) {
       try {
-        t = { key, target: target(conn, { topic: key }), queue: [], bytes: 0, batches: [], due: 0 }
+        const tg = target(conn, { topic: key })
+        t = { key, target: tg, env: tg.envelope, queue: [], bytes: 0, batches: [], due: 0 }
       } catch (error) {
-        return reject(isWebTrackError(error) ? error : new WebTrackError(String(error), { cause: error }), [...list])
+        return reject(error, 'topic', [...list])
       }
       topics.set(key, t)
     }
-    const room = limits.maxBytes - t.target.envelope.bytes
+    const room = limits.maxBytes - t.env.bytes
     let dropped = 0
     for (let i = 0; i < n; i++) {
       let log = list[i]!
@@ -551,37 +552,33 @@ export function createTracker(options: TrackerOptions): Tracker {
           }
           log = kept
         } catch (error) {
-          reject(new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), [log])
+          reject(new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), '', [log])
           continue
         }
       }
-      // A full queue drops without serialising (34: the cost of `{}`): a burst against a dead server stays cheap.
-      if (held + 34 > maxQueueBytes) {
-        dropped++
-        continue
-      }
-      let prepared: PreparedLog
+      const path = `logs[${i}]`
+      let p: PreparedLog | undefined
       try {
-        prepared = prepare(log, i)
-        if (prepared.bytes > room) throw tooLarge(`logs[${i}]`, prepared.bytes, room)
+        // A full queue drops without serialising (34: the cost of `{}`): a burst against a dead server stays cheap.
+        if (held + 34 <= maxQueueBytes) {
+          p = prepare(log, i)
+          if (p.bytes > room) throw tooLarge(path, p.bytes, room)
+          counts.omitted += p.omitted
+        }
       } catch (error) {
-        reject(isWebTrackError(error) ? error : new ValidationError(`logs[${i}]`, String(error)), [log])
+        reject(error, path, [log])
         continue
       }
-      counts.omitted += prepared.omitted
-      const c = prepared.bytes + LOG_OVERHEAD_BYTES
-      if (held + c > maxQueueBytes) {
-        dropped++
-        continue
-      }
-      held += c
-      t.bytes += prepared.bytes
-      t.queue.push({ json: prepared.json, bytes: prepared.bytes, seq: seq++ })
+      if (p && held + p.bytes + LOG_OVERHEAD_BYTES <= maxQueueBytes) {
+        held += p.bytes + LOG_OVERHEAD_BYTES
+        t.bytes += p.bytes
+        t.queue.push({ json: p.json, bytes: p.bytes, seq: seq++ })
+      } else dropped++
     }
     drop(dropped, 'queue-full')
-    if (ready(t)) pump()
-    else arm(t)
-    if (!t.queue.length && !t.batches.length) topics.delete(key)
+    // Linger only delays the front log (see `arm`): a timer armed while the queue is ready anyway changes nothing.
+    arm(t)
+    settled()
   }
 
   // ---- the unload path ----------------------------------------------------------------------
@@ -589,7 +586,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   function flushSync({ final }: FlushSyncOptions = {}): void {
     let budget = unloadBudget - keepaliveBytes
     for (const t of topics.values()) {
-      const env = t.target.envelope
+      const env = t.env
       // Runs in order: batches waiting for a retry and (final) the regular requests in flight,
       // which unloading would cancel; then the queue. Each leaves on keep-alive while the budget
       // lasts; once one does not fit, the rest stays (final: is dropped).
@@ -637,7 +634,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!held) return
     exitTimer ??= setTimeout(() => {
       exitTimer = undefined
-      abandon(new WebTrackError(`process exiting: not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
+      abandon('process exiting', exitTimeoutMs)
     }, exitTimeoutMs)
     pump()
   }
@@ -647,7 +644,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   function close(opts: FlushOptions = {}): Promise<void> {
     closed = true
     return (closing ??= (async () => {
-      if (!(await flush(opts))) abandon(new WebTrackError(`tracker closed: not sent within ${opts.timeoutMs} ms`))
+      if (!(await flush(opts))) abandon('tracker closed', opts.timeoutMs)
       detach()
     })())
   }
