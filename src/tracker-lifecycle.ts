@@ -49,12 +49,12 @@ export function attachLifecycle(unload: (final: boolean) => void, page: boolean,
   const doc = g.document
   const proc = g.process
   const listeners: [EventTargetLike, string, () => void][] = []
-  if (page && typeof doc?.addEventListener === 'function') {
+  if (page && doc?.addEventListener) {
     listeners.push([doc as EventTargetLike, 'visibilitychange', () => doc.visibilityState === 'hidden' && unload(false)])
-    if (typeof g.addEventListener === 'function') listeners.push([g as EventTargetLike, 'pagehide', () => unload(true)])
+    if (g.addEventListener) listeners.push([g as EventTargetLike, 'pagehide', () => unload(true)])
   }
   for (const [target, type, listener] of listeners) target.addEventListener(type, listener)
-  const node = exit && !doc && typeof proc?.on === 'function' && typeof proc.versions?.node === 'string'
+  const node = exit && !doc && proc?.on && proc.versions?.node
   if (node) {
     if (!exitHooks.size) proc.on('beforeExit', onBeforeExit)
     exitHooks.add(exit)

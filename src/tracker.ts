@@ -365,22 +365,20 @@ export function createTracker(options: TrackerOptions): Tracker {
   }
 
   /**
-   * How many logs from the front make one request: at most `maxBatchLogs`, a body within
+   * Moves the logs of one request from the front of the queue (or of the batch `from`, split
+   * on unload) into a new batch, last in `batches`: at most `maxBatchLogs`, a body within
    * `maxBatchBytes` (a first log alone within the service's limit) and within `budget`.
+   * Returns nothing when not even one log fits.
    */
-  function fit(env: Envelope, logs: readonly Entry[], budget = Infinity): number {
+  function take(t: Topic, budget = Infinity, from?: Batch): Batch | undefined {
+    const source = from ? from.logs : t.queue
     let n = 0
-    let bytes = 0
-    for (let size; n < Math.min(logs.length, maxBatchLogs); bytes += logs[n++]!.bytes) {
-      size = bodySize(env, n + 1, bytes + logs[n]!.bytes)
+    for (let bytes = 0, size; n < Math.min(source.length, maxBatchLogs); bytes += source[n++]!.bytes) {
+      size = bodySize(t.env, n + 1, bytes + source[n]!.bytes)
       if (size > budget || size > (n ? maxBatchBytes : limits.maxBytes)) break
     }
-    return n
-  }
-
-  /** Moves `n` logs from the front of the queue (or of the batch `from`, split on unload) into a new batch, last in `batches`. */
-  function take(t: Topic, n: number, from?: Batch): Batch {
-    const logs = (from ? from.logs : t.queue).splice(0, n)
+    if (!n) return
+    const logs = source.splice(0, n)
     if (!from) {
       t.bytes -= bytesOf(logs)
       if (!t.queue.length) t.linger = clear(t.linger)
@@ -397,7 +395,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       // Round robin: the topic served goes to the back of the line.
       topics.delete(t.key)
       topics.set(t.key, t)
-      start(t, t.batches[0] ?? take(t, fit(t.env, t.queue)), false)
+      start(t, (t.batches[0] ?? take(t))!, false)
       arm(t)
     }
   }
@@ -421,7 +419,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     let wireBytes = raw.length
     const end = (ok: boolean, value: unknown) => {
       if (b.ctl !== ctl) return // killed: re-sent by the unload path, or given up
-      release(b)
+      kill(b) // done with it (the request is over: its abort does nothing)
       const error = ok ? undefined : isWebTrackError(value) ? value : new WebTrackError(`send failed: ${(value as Error)?.message ?? value}`, { cause: value })
       if (error?.retryable && policy.limit > 0 && (b.tries <= policy.limit || Date.now() - b.since < maxRetryMs)) {
         // The batch keeps its place at the head of the queue until its backoff is over.
@@ -454,19 +452,17 @@ export function createTracker(options: TrackerOptions): Tracker {
     return raw.length
   }
 
-  /** A batch is no longer in flight. */
-  function release(b: Batch): void {
-    active--
-    keepaliveBytes -= b.ka
-    b.ka = 0
-    b.ctl = undefined
-  }
-
-  /** Ends the request of a batch in flight, if any, whose outcome no longer matters (it is re-sent or given up). */
+  /**
+   * Takes a batch out of flight, if it is, aborting its request: its outcome, if any, is then
+   * ignored (the batch is re-sent on unload, or given up).
+   */
   function kill(b: Batch, reason?: unknown): void {
     const ctl = b.ctl
     if (ctl) {
-      release(b)
+      active--
+      keepaliveBytes -= b.ka
+      b.ka = 0
+      b.ctl = undefined
       ctl.abort(reason)
     }
   }
@@ -514,8 +510,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     const error = new WebTrackError(`${why}: not sent within ${ms} ms`)
     for (const t of topics.values()) {
       const logs = t.batches.flatMap((b) => (kill(b, error), b.logs)).concat(t.queue.splice(0))
-      t.batches = []
-      t.bytes = 0
+      t.batches = [] // idle now: forgotten by settled()
       if (logs.length) fail(logs, error)
     }
     settled()
@@ -572,7 +567,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (p && held + p.bytes + LOG_OVERHEAD_BYTES <= maxQueueBytes) {
         held += p.bytes + LOG_OVERHEAD_BYTES
         t.bytes += p.bytes
-        t.queue.push({ json: p.json, bytes: p.bytes, seq: seq++ })
+        t.queue.push({ ...p, seq: seq++ })
       } else dropped++
     }
     drop(dropped, 'queue-full')
@@ -586,16 +581,14 @@ export function createTracker(options: TrackerOptions): Tracker {
   function flushSync({ final }: FlushSyncOptions = {}): void {
     let budget = unloadBudget - keepaliveBytes
     for (const t of topics.values()) {
-      const env = t.env
       // Runs in order: batches waiting for a retry and (final) the regular requests in flight,
       // which unloading would cancel; then the queue. Each leaves on keep-alive while the budget
       // lasts; once one does not fit, the rest stays (final: is dropped).
       let stop = false
       let lost: Entry[] = []
       const send = (from?: Batch) => {
-        const logs = from ? from.logs : t.queue
-        for (let n; !stop && (n = fit(env, logs, budget)); ) budget -= start(t, take(t, n, from), true)
-        stop ||= logs.length > 0
+        for (let b; !stop && (b = take(t, budget, from)); ) budget -= start(t, b, true)
+        stop ||= (from ? from.logs : t.queue).length > 0
       }
       const runs = t.batches
       t.batches = []
