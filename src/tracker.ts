@@ -308,8 +308,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   const topics = new Map<string, Topic>()
   /** Pending flushes, each checking whether it is done. */
   const waiters = new Set<() => void>()
-  // `queued`, `inFlight` and `queuedBytes` are read off the topics and `held` by `stats()`.
-  const counts: TrackerStats = { pushed: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, failed: 0, dropped: 0, rejected: 0, filtered: 0, omitted: 0, requests: 0, queuedBytes: 0 }
+  // `queued` and `inFlight` are read off the topics by `stats()` (here they only keep the fields' order), `queuedBytes` is `held`.
+  const counts = { pushed: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, failed: 0, dropped: 0, rejected: 0, filtered: 0, omitted: 0, requests: 0 }
   let held = 0 // bytes counted against maxQueueBytes (queued and in-flight logs): 0 exactly when nothing is pending
   let seq = 0 // the next log's number
   let active = 0 // requests in flight
@@ -347,10 +347,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
     if (t.backoff || t.batches.some((b) => b.ctl)) return false
     const q = t.queue
-    return (
-      t.batches.length > 0 ||
-      (q.length > 0 && (q[0]!.seq < t.due || !!exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes))
-    )
+    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes)))
   }
 
   /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
@@ -483,7 +480,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   // ---- flush ------------------------------------------------------------------------------
 
-  function flush(opts: FlushOptions = {}): Promise<boolean> {
+  function flush({ timeoutMs }: FlushOptions = {}): Promise<boolean> {
     const until = seq
     for (const t of topics.values()) t.due = until
     return new Promise<boolean>((resolve) => {
@@ -498,7 +495,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         for (const t of topics.values()) oldest = Math.min(oldest, (t.batches[0]?.logs[0] ?? t.queue[0])?.seq ?? until)
         if (oldest >= until) done(true)
       }
-      const timeout = opts.timeoutMs === undefined ? undefined : timer(opts.timeoutMs, () => done(false))
+      const timeout = timeoutMs === undefined ? undefined : timer(timeoutMs, () => done(false))
       waiters.add(check)
       check()
       pump()
@@ -588,7 +585,6 @@ export function createTracker(options: TrackerOptions): Tracker {
       let lost: Entry[] = []
       const send = (from?: Batch) => {
         for (let b; !stop && (b = take(t, budget, from)); ) budget -= start(t, b, true)
-        stop ||= (from ? from.logs : t.queue).length > 0
       }
       const runs = t.batches
       t.batches = []
@@ -600,6 +596,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           kill(b) // re-sent on keep-alive: a duplicate is possible, counted as retried
           send(b)
           if (b.logs.length) {
+            stop = true
             if (final) lost = lost.concat(b.logs)
             else t.batches.push(b)
           }
@@ -634,10 +631,10 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const detach = attachLifecycle((final) => flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && onExit)
 
-  function close(opts: FlushOptions = {}): Promise<void> {
+  function close({ timeoutMs }: FlushOptions = {}): Promise<void> {
     closed = true
     return (closing ??= (async () => {
-      if (!(await flush(opts))) abandon('tracker closed', opts.timeoutMs)
+      if (!(await flush({ timeoutMs }))) abandon('tracker closed', timeoutMs)
       detach()
     })())
   }
