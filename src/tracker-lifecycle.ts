@@ -10,13 +10,9 @@
 // one shared listener serves every tracker, so that many trackers never trip the
 // MaxListeners warning and a closed tracker leaves nothing behind.
 
-interface EventTargetLike {
-  addEventListener(type: string, listener: () => void): void
-  removeEventListener(type: string, listener: () => void): void
-}
-
-const g = globalThis as unknown as Partial<EventTargetLike> & {
-  document?: Partial<EventTargetLike> & { visibilityState?: string }
+const g = globalThis as unknown as {
+  document?: EventTarget & { visibilityState?: string }
+  addEventListener?: EventTarget['addEventListener']
   process?: {
     on(event: 'beforeExit', listener: () => void): unknown
     off(event: 'beforeExit', listener: () => void): unknown
@@ -48,19 +44,21 @@ function onBeforeExit(): void {
 export function attachLifecycle(unload: (final: boolean) => void, page: boolean, exit: false | (() => void)): () => void {
   const doc = g.document
   const proc = g.process
-  const listeners: [EventTargetLike, string, () => void][] = []
+  // One abort removes the page listeners (browsers without the `signal` option, before 2021,
+  // keep them: a closed tracker's unload has nothing to send).
+  const listeners = new AbortController()
+  const signal = listeners.signal
   if (page && doc?.addEventListener) {
-    listeners.push([doc as EventTargetLike, 'visibilitychange', () => doc.visibilityState === 'hidden' && unload(false)])
-    if (g.addEventListener) listeners.push([g as EventTargetLike, 'pagehide', () => unload(true)])
+    doc.addEventListener('visibilitychange', () => doc.visibilityState === 'hidden' && unload(false), { signal })
+    g.addEventListener?.('pagehide', () => unload(true), { signal })
   }
-  for (const [target, type, listener] of listeners) target.addEventListener(type, listener)
   const node = exit && !doc && proc?.on && proc.versions?.node
   if (node) {
     if (!exitHooks.size) proc.on('beforeExit', onBeforeExit)
     exitHooks.add(exit)
   }
   return () => {
-    for (const [target, type, listener] of listeners) target.removeEventListener(type, listener)
+    listeners.abort()
     if (node && exitHooks.delete(exit) && !exitHooks.size) proc.off('beforeExit', onBeforeExit)
   }
 }

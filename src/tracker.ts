@@ -219,11 +219,11 @@ interface Batch {
   /** Attempts made. */
   tries: number
   /** When the first attempt started. */
-  since: number
+  since?: number
   /** The controller of its request while in flight; replaced or cleared, it tells the request's handlers their outcome is ignored. */
   ctl?: AbortController | undefined
-  /** Body bytes while in flight on keep-alive, else 0. */
-  ka: number
+  /** Body bytes when sent on keep-alive, else 0; counted in `keepaliveBytes` while in flight. */
+  ka?: number
 }
 
 interface Topic {
@@ -380,7 +380,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       t.bytes -= bytesOf(logs)
       if (!t.queue.length) t.linger = clear(t.linger)
     }
-    const b: Batch = { tries: 0, since: 0, ka: 0, ...from, logs }
+    const b: Batch = { tries: 0, ...from, logs }
     t.batches.push(b)
     return b
   }
@@ -412,13 +412,13 @@ export function createTracker(options: TrackerOptions): Tracker {
     else b.since = Date.now()
     counts.requests++
     active++
-    if (keepalive) keepaliveBytes += b.ka = raw.length
+    keepaliveBytes += b.ka = keepalive ? raw.length : 0
     let wireBytes = raw.length
     const end = (ok: boolean, value: unknown) => {
       if (b.ctl !== ctl) return // killed: re-sent by the unload path, or given up
       kill(b) // done with it (the request is over: its abort does nothing)
       const error = ok ? undefined : isWebTrackError(value) ? value : new WebTrackError(`send failed: ${(value as Error)?.message ?? value}`, { cause: value })
-      if (error?.retryable && policy.limit > 0 && (b.tries <= policy.limit || Date.now() - b.since < maxRetryMs)) {
+      if (error?.retryable && policy.limit > 0 && (b.tries <= policy.limit || Date.now() - b.since! < maxRetryMs)) {
         // The batch keeps its place at the head of the queue until its backoff is over.
         const delayMs = retryDelay(error, policy, b.tries - 1)
         clear(t.backoff)
@@ -457,8 +457,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     const ctl = b.ctl
     if (ctl) {
       active--
-      keepaliveBytes -= b.ka
-      b.ka = 0
+      keepaliveBytes -= b.ka!
       b.ctl = undefined
       ctl.abort(reason)
     }
@@ -484,18 +483,18 @@ export function createTracker(options: TrackerOptions): Tracker {
     const until = seq
     for (const t of topics.values()) t.due = until
     return new Promise<boolean>((resolve) => {
-      const done = (ok: boolean) => {
-        waiters.delete(check)
-        clear(timeout)
-        resolve(ok)
-      }
-      // Done when the oldest log pending is not older than the flush (logs settle in order within a topic).
-      const check = () => {
+      // Done when the oldest log pending is not older than the flush (batches, then the queue,
+      // hold a topic's logs in order), or `late` when the timeout passed first.
+      const check = (late?: boolean) => {
         let oldest = until
         for (const t of topics.values()) oldest = Math.min(oldest, (t.batches[0]?.logs[0] ?? t.queue[0])?.seq ?? until)
-        if (oldest >= until) done(true)
+        if (late || oldest >= until) {
+          waiters.delete(check)
+          clear(timeout)
+          resolve(!late)
+        }
       }
-      const timeout = timeoutMs === undefined ? undefined : timer(timeoutMs, () => done(false))
+      const timeout = timeoutMs === undefined ? undefined : timer(timeoutMs, () => check(true))
       waiters.add(check)
       check()
       pump()
