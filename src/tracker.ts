@@ -239,7 +239,7 @@ interface Topic {
    * retry. A failed batch keeps its place, so it is the head of its topic's queue.
    */
   batches: Batch[]
-  /** Queued logs numbered below this leave without waiting for linger (linger expired, or a flush). */
+  /** Queued logs numbered below this leave without waiting for linger (its linger expired). */
   due: number
   linger?: TimerHandle | undefined
   backoff?: TimerHandle | undefined
@@ -284,18 +284,18 @@ export function createTracker(options: TrackerOptions): Tracker {
   const conn = connect(options)
   const limits = conn.limits
   // A numeric option, or its default: a number, above `min` (or equal to it when `orEqual`).
-  const num = (name: keyof TrackerOptions, fallback: number, min = 0, orEqual?: boolean): number => {
+  const num = (name: keyof TrackerOptions, fallback: number, orEqual?: boolean, min = 0): number => {
     const value = options[name] ?? fallback
     if (typeof value !== 'number' || !(value > min || (orEqual && value === min))) throw new ValidationError(name, `must be a number ${orEqual ? '≥' : '>'} ${min}, got ${String(value)}`)
     return value
   }
-  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, 1, true)), limits.maxLogs)
+  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, true, 1)), limits.maxLogs)
   const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), limits.maxBytes)
-  const lingerMs = num('lingerMs', 1000, 0, true)
+  const lingerMs = num('lingerMs', 1000, true)
   const concurrency = Math.max(1, Math.floor(num('concurrency', 2)))
   const maxQueueBytes = num('maxQueueBytes', DEFAULT_MAX_QUEUE_BYTES)
-  const maxRetryMs = num('maxRetryMs', 60_000, 0, true)
-  const exitTimeoutMs = num('exitTimeoutMs', 5000, 0, true)
+  const maxRetryMs = num('maxRetryMs', 60_000, true)
+  const exitTimeoutMs = num('exitTimeoutMs', 5000, true)
   const unloadBudget = num('unloadBudgetBytes', 60_000)
   const policy = retryPolicy(options.retry)
   const headerless = options.headerless === true
@@ -312,6 +312,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   const counts = { pushed: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, failed: 0, dropped: 0, rejected: 0, filtered: 0, omitted: 0, requests: 0 }
   let held = 0 // bytes counted against maxQueueBytes (queued and in-flight logs): 0 exactly when nothing is pending
   let seq = 0 // the next log's number
+  let flushTo = 0 // queued logs numbered below this leave without waiting for linger (a flush)
   let active = 0 // requests in flight
   let keepaliveBytes = 0 // keep-alive body bytes in flight
   let closed = false
@@ -347,7 +348,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
     if (t.backoff || t.batches.some((b) => b.ctl)) return false
     const q = t.queue
-    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes)))
+    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes)))
   }
 
   /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
@@ -355,7 +356,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (t.queue.length && !t.linger) {
       t.linger = timer(lingerMs, () => {
         t.linger = undefined
-        t.due = Math.max(t.due, t.queue[0]!.seq + 1)
+        t.due = t.queue[0]!.seq + 1
         pump()
       })
     }
@@ -480,8 +481,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   // ---- flush ------------------------------------------------------------------------------
 
   function flush({ timeoutMs }: FlushOptions = {}): Promise<boolean> {
-    const until = seq
-    for (const t of topics.values()) t.due = until
+    const until = (flushTo = seq)
     return new Promise<boolean>((resolve) => {
       // Done when the oldest log pending is not older than the flush (batches, then the queue,
       // hold a topic's logs in order), or `late` when the timeout passed first.
@@ -630,10 +630,10 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   const detach = attachLifecycle((final) => flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && onExit)
 
-  function close({ timeoutMs }: FlushOptions = {}): Promise<void> {
+  function close(opts: FlushOptions = {}): Promise<void> {
     closed = true
     return (closing ??= (async () => {
-      if (!(await flush({ timeoutMs }))) abandon('tracker closed', timeoutMs)
+      if (!(await flush(opts))) abandon('tracker closed', opts.timeoutMs)
       detach()
     })())
   }
