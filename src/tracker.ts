@@ -365,7 +365,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   /**
    * Moves the logs of one request from the front of the queue (or of the batch `from`, split
    * on unload) into a new batch, last in `batches`: at most `maxBatchLogs`, a body within
-   * `maxBatchBytes` (a first log alone within the service's limit) and within `budget`.
+   * `maxBatchBytes` (a first log alone may be larger: `push` made sure it fits a request) and
+   * within `budget`.
    * Returns nothing when not even one log fits.
    */
   function take(t: Topic, budget = Infinity, from?: Batch): Batch | undefined {
@@ -373,7 +374,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     let n = 0
     for (let bytes = 0, size; n < Math.min(source.length, maxBatchLogs); bytes += source[n++]!.bytes) {
       size = bodySize(t.env, n + 1, bytes + source[n]!.bytes)
-      if (size > budget || size > (n ? maxBatchBytes : limits.maxBytes)) break
+      if (size > budget || (n && size > maxBatchBytes)) break
     }
     if (!n) return
     const logs = source.splice(0, n)
@@ -415,10 +416,9 @@ export function createTracker(options: TrackerOptions): Tracker {
     active++
     keepaliveBytes += b.ka = keepalive ? raw.length : 0
     let wireBytes = raw.length
-    const end = (ok: boolean, value: unknown) => {
+    const end = (requestId: string | undefined, error?: WebTrackError) => {
       if (b.ctl !== ctl) return // killed: re-sent by the unload path, or given up
       kill(b) // done with it (the request is over: its abort does nothing)
-      const error = ok ? undefined : isWebTrackError(value) ? value : new WebTrackError(`send failed: ${(value as Error)?.message ?? value}`, { cause: value })
       if (error?.retryable && policy.limit > 0 && (b.tries <= policy.limit || Date.now() - b.since! < maxRetryMs)) {
         // The batch keeps its place at the head of the queue until its backoff is over.
         const delayMs = retryDelay(error, policy, b.tries - 1)
@@ -434,7 +434,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         else {
           counts.sent += n
           held -= cost(logs)
-          call(options.onSent, { topic: t.key, logs: n, requestId: value as string | undefined, attempts: b.tries, rawBytes: raw.length, wireBytes, keepalive })
+          call(options.onSent, { topic: t.key, logs: n, requestId, attempts: b.tries, rawBytes: raw.length, wireBytes, keepalive })
         }
       }
       settled()
@@ -443,10 +443,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
       wireBytes = body.bytes.length
       return post(conn, t.target, body, raw.length, { signal: ctl.signal, keepalive, headerless: hl })
-    })().then(
-      (requestId) => end(true, requestId),
-      (reason: unknown) => end(false, reason),
-    )
+    })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))
     return raw.length
   }
 
