@@ -232,8 +232,8 @@ interface Topic {
   readonly env: Envelope
   /** Logs waiting, oldest first. */
   readonly queue: Entry[]
-  /** Sum of the bytes of the logs in `queue`. */
-  bytes: number
+  /** What the logs in `queue` count against `maxQueueBytes`. */
+  cost: number
   /**
    * Batches out of the queue, in order: in flight (`ctl` set) or failed and waiting for a
    * retry. A failed batch keeps its place, so it is the head of its topic's queue.
@@ -245,9 +245,8 @@ interface Topic {
   backoff?: TimerHandle | undefined
 }
 
-const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes, 0)
 /** What logs count against `maxQueueBytes`. */
-const cost = (logs: readonly EncodedLog[]): number => bytesOf(logs) + logs.length * LOG_OVERHEAD_BYTES
+const cost = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes + LOG_OVERHEAD_BYTES, 0)
 /** Clears a timer; returns `undefined` for the handle's variable. */
 const clear = (t: TimerHandle | undefined): undefined => void clearTimeout(t)
 
@@ -348,7 +347,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
     if (t.backoff || t.batches.some((b) => b.ctl)) return false
     const q = t.queue
-    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.bytes) >= maxBatchBytes)))
+    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes)))
   }
 
   /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
@@ -379,7 +378,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!n) return
     const logs = source.splice(0, n)
     if (!from) {
-      t.bytes -= bytesOf(logs)
+      t.cost -= cost(logs)
       if (!t.queue.length) t.linger = clear(t.linger)
     }
     const b: Batch = { tries: 0, ...from, logs }
@@ -521,7 +520,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!t) {
       try {
         const tg = target(conn, { topic: key })
-        t = { key, target: tg, env: tg.envelope, queue: [], bytes: 0, batches: [], due: 0 }
+        t = { key, target: tg, env: tg.envelope, queue: [], cost: 0, batches: [], due: 0 }
       } catch (error) {
         return reject(error, 'topic', [...list])
       }
@@ -557,10 +556,11 @@ export function createTracker(options: TrackerOptions): Tracker {
         reject(error, path, [log])
         continue
       }
-      if (p && held + p.bytes + LOG_OVERHEAD_BYTES <= maxQueueBytes) {
-        held += p.bytes + LOG_OVERHEAD_BYTES
-        t.bytes += p.bytes
-        t.queue.push({ ...p, seq: seq++ })
+      const c = p && p.bytes + LOG_OVERHEAD_BYTES
+      if (c && held + c <= maxQueueBytes) {
+        held += c
+        t.cost += c
+        t.queue.push({ ...p!, seq: seq++ })
       } else dropped++
     }
     drop(dropped, 'queue-full')
@@ -602,7 +602,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (final) {
         // Last resort: the page is going away and these do not fit the keep-alive budget.
         lost = lost.concat(t.queue.splice(0))
-        t.bytes = 0
+        t.cost = 0
         t.linger = clear(t.linger)
         held -= cost(lost)
         drop(lost.length, 'unload')
