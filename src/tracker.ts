@@ -530,22 +530,19 @@ export function createTracker(options: TrackerOptions): Tracker {
     let dropped = 0
     for (let i = 0; i < n; i++) {
       let log = list[i]!
-      if (options.beforeSend) {
-        try {
+      const path = `logs[${i}]`
+      let p: PreparedLog | undefined
+      let hook = true // in beforeSend: what it throws is wrapped
+      try {
+        if (options.beforeSend) {
           const kept = options.beforeSend(log, key)
           if (!kept) {
             counts.filtered++
             continue
           }
           log = kept
-        } catch (error) {
-          reject(new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), '', [log])
-          continue
         }
-      }
-      const path = `logs[${i}]`
-      let p: PreparedLog | undefined
-      try {
+        hook = false
         // A full queue drops without serialising (34: the cost of `{}`): a burst against a dead server stays cheap.
         if (held + 34 <= maxQueueBytes) {
           p = prepare(log, i)
@@ -553,7 +550,7 @@ export function createTracker(options: TrackerOptions): Tracker {
           counts.omitted += p.omitted
         }
       } catch (error) {
-        reject(error, path, [log])
+        reject(hook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, path, [log])
         continue
       }
       const c = p && p.bytes + LOG_OVERHEAD_BYTES
