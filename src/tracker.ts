@@ -355,7 +355,8 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (t.queue.length && !t.linger) {
       t.linger = timer(lingerMs, () => {
         t.linger = undefined
-        t.due = t.queue[0]!.seq + 1
+        // The queue is never empty here (emptying it clears the timer); were it so, NaN makes nothing due.
+        t.due = t.queue[0]?.seq! + 1
         pump()
       })
     }
