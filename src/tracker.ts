@@ -235,10 +235,11 @@ interface Topic {
   /** What the logs in `queue` count against `maxQueueBytes`. */
   cost: number
   /**
-   * Batches out of the queue, in order: in flight (`ctl` set) or failed and waiting for a
-   * retry. A failed batch keeps its place, so it is the head of its topic's queue.
+   * The head of the topic, older than `queue`: batches taken out of it, in order, in flight
+   * (`ctl` set) or failed and waiting for a retry. A failed batch keeps its place here, so it
+   * leaves again before anything newer.
    */
-  batches: Batch[]
+  heads: Batch[]
   /** Queued logs numbered below this leave without waiting for linger (its linger expired). */
   due: number
   linger?: TimerHandle | undefined
@@ -345,9 +346,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   function ready(t: Topic): boolean {
     // One batch per topic in flight, so that a retried batch is never overtaken; a failed one
     // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
-    if (t.backoff || t.batches.some((b) => b.ctl)) return false
+    if (t.backoff || t.heads.some((b) => b.ctl)) return false
     const q = t.queue
-    return !!(t.batches[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes)))
+    return !!(t.heads[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes)))
   }
 
   /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
@@ -364,7 +365,7 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   /**
    * Moves the logs of one request from the front of the queue (or of the batch `from`, split
-   * on unload) into a new batch, last in `batches`: at most `maxBatchLogs`, a body within
+   * on unload) into a new batch, last in `heads`: at most `maxBatchLogs`, a body within
    * `maxBatchBytes` (a first log alone may be larger: `push` made sure it fits a request) and
    * within `budget`.
    * Returns nothing when not even one log fits.
@@ -383,7 +384,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       if (!t.queue.length) t.linger = clear(t.linger)
     }
     const b: Batch = { tries: 0, ...from, logs }
-    t.batches.push(b)
+    t.heads.push(b)
     return b
   }
 
@@ -394,7 +395,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       // Round robin: the topic served goes to the back of the line.
       topics.delete(t.key)
       topics.set(t.key, t)
-      start(t, (t.batches[0] ?? take(t))!, false)
+      start(t, (t.heads[0] ?? take(t))!, false)
       arm(t)
     }
   }
@@ -429,7 +430,7 @@ export function createTracker(options: TrackerOptions): Tracker {
         })
         call(options.onRetry, { error, retry: b.tries, delayMs })
       } else {
-        t.batches.splice(t.batches.indexOf(b), 1)
+        t.heads.splice(t.heads.indexOf(b), 1)
         if (error) fail(logs, error)
         else {
           counts.sent += n
@@ -464,7 +465,7 @@ export function createTracker(options: TrackerOptions): Tracker {
   /** After logs settled: forget idle topics, wake flushes, send what is next, end an exit drain that is done. */
   function settled(): void {
     for (const t of topics.values()) {
-      if (!t.queue.length && !t.batches.length) {
+      if (!t.queue.length && !t.heads.length) {
         clear(t.linger)
         clear(t.backoff)
         topics.delete(t.key)
@@ -480,11 +481,11 @@ export function createTracker(options: TrackerOptions): Tracker {
   function flush({ timeoutMs }: FlushOptions = {}): Promise<boolean> {
     const until = (flushTo = seq)
     return new Promise<boolean>((resolve) => {
-      // Done when the oldest log pending is not older than the flush (batches, then the queue,
+      // Done when the oldest log pending is not older than the flush (heads, then the queue,
       // hold a topic's logs in order), or `late` when the timeout passed first.
       const check = (late?: boolean) => {
         let oldest = until
-        for (const t of topics.values()) oldest = Math.min(oldest, (t.batches[0]?.logs[0] ?? t.queue[0])?.seq ?? until)
+        for (const t of topics.values()) oldest = Math.min(oldest, (t.heads[0]?.logs[0] ?? t.queue[0])?.seq ?? until)
         if (late || oldest >= until) {
           waiters.delete(check)
           clear(timeout)
@@ -502,8 +503,8 @@ export function createTracker(options: TrackerOptions): Tracker {
   function abandon(why: string, ms?: number): void {
     const error = new WebTrackError(`${why}: not sent within ${ms} ms`)
     for (const t of topics.values()) {
-      const logs = t.batches.flatMap((b) => (kill(b, error), b.logs)).concat(t.queue.splice(0))
-      t.batches = [] // idle now: forgotten by settled()
+      const logs = t.heads.flatMap((b) => (kill(b, error), b.logs)).concat(t.queue.splice(0))
+      t.heads = [] // idle now: forgotten by settled()
       if (logs.length) fail(logs, error)
     }
     settled()
@@ -521,7 +522,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     if (!t) {
       try {
         const tg = target(conn, { topic: key })
-        t = { key, target: tg, env: tg.envelope, queue: [], cost: 0, batches: [], due: 0 }
+        t = { key, target: tg, env: tg.envelope, queue: [], cost: 0, heads: [], due: 0 }
       } catch (error) {
         return reject(error, 'topic', [...list])
       }
@@ -581,19 +582,19 @@ export function createTracker(options: TrackerOptions): Tracker {
       const send = (from?: Batch) => {
         for (let b; !stop && (b = take(t, budget, from)); ) budget -= start(t, b, true)
       }
-      const runs = t.batches
-      t.batches = []
+      const runs = t.heads
+      t.heads = []
       t.backoff = clear(t.backoff)
       for (const b of runs) {
         if (b.ctl && (b.ka || !final)) {
-          t.batches.push(b) // left alone, or already on keep-alive: it survives the page
+          t.heads.push(b) // left alone, or already on keep-alive: it survives the page
         } else {
           kill(b) // re-sent on keep-alive: a duplicate is possible, counted as retried
           send(b)
           if (b.logs.length) {
             stop = true
             if (final) lost = lost.concat(b.logs)
-            else t.batches.push(b)
+            else t.heads.push(b)
           }
         }
       }
@@ -644,7 +645,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       let inFlight = 0
       for (const t of topics.values()) {
         queued += t.queue.length
-        for (const b of t.batches) b.ctl ? (inFlight += b.logs.length) : (queued += b.logs.length)
+        for (const b of t.heads) b.ctl ? (inFlight += b.logs.length) : (queued += b.logs.length)
       }
       return { ...counts, queued, inFlight, queuedBytes: held }
     },
