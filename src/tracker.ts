@@ -652,6 +652,6 @@ export function createTracker(options: TrackerOptions): Tracker {
     get closed() {
       return closed
     },
-    [Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)]: () => close(),
+    [Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)]: close,
   }
 }
