@@ -10,14 +10,14 @@
 // queue holds its JSON text and UTF-8 length, so byte accounting is exact.
 import { compressBody } from './compress/policy.js'
 import { connect, target, type ClientOptions, type Target } from './connect.js'
-import { bodySize, encodeBody, type EncodedLog } from './encode.js'
+import { bodySize, encodeBody, type EncodedLog, type Envelope } from './encode.js'
 import { isWebTrackError, ValidationError, WebTrackError } from './errors.js'
 import type { LogInput } from './normalize.js'
 import { prepare, type PreparedLog } from './prepare.js'
 import { retryDelay, retryPolicy } from './retry.js'
 import { post } from './send.js'
 import { tooLarge } from './split.js'
-import { attachLifecycle, refTimer, unrefTimer, type TimerHandle } from './tracker-lifecycle.js'
+import { attachLifecycle, timer, type TimerHandle } from './tracker-lifecycle.js'
 
 /** Why logs were dropped: the queue was full, the tracker was closed, or the page unloaded and they did not fit the keep-alive budget. */
 export type DropReason = 'queue-full' | 'closed' | 'unload'
@@ -208,64 +208,59 @@ export const LOG_OVERHEAD_BYTES = 32
 /** Default of `maxQueueBytes`: 8 MiB. */
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024
 
-interface Batch {
-  readonly topic: Topic
-  /** Position of the first log within the topic (0 for the first log ever queued). */
+/** A queued log: serialised, with its number across topics (flushes wait for every log below a number). */
+interface Entry extends EncodedLog {
   readonly seq: number
-  readonly logs: EncodedLog[]
-  /** Sum of the logs' bytes. */
-  readonly bytes: number
-  attempts: number
-  firstAttemptAt: number
-  controller?: AbortController | undefined
-  keepaliveBytes: number
-  /** Replaced (unload) or abandoned (close timeout): its outcome is ignored. */
-  dead: boolean
+}
+
+/** Logs out of their queue and not yet settled: in flight, or waiting for a retry. */
+interface Batch {
+  logs: Entry[]
+  /** Attempts made. */
+  tries: number
+  /** When the first attempt started. */
+  since?: number
+  /** The controller of its request while in flight; replaced or cleared, it tells the request's handlers their outcome is ignored. */
+  ctl?: AbortController | undefined
+  /** Body bytes when sent on keep-alive, else 0; counted in `keepaliveBytes` while in flight. */
+  ka?: number
 }
 
 interface Topic {
   readonly key: string
   readonly target: Target
-  /** Prepared logs waiting, oldest first. */
-  readonly queue: EncodedLog[]
-  /** Sum of the bytes of the logs in `queue`. */
-  queuedBytes: number
-  /** Batches that failed and wait for a retry, oldest first: the head of the queue. */
-  readonly heads: Batch[]
-  readonly inFlight: Set<Batch>
-  /** Logs ever queued; the next log's `seq`. */
-  enqueued: number
-  /** Logs ever taken out of `queue`; the `seq` of its first log. */
-  taken: number
-  /** Send logs up to this `seq` without waiting for linger (a pending flush). */
-  flushTo: number
-  due: boolean
-  lingerTimer?: TimerHandle | undefined
-  backoffTimer?: TimerHandle | undefined
+  readonly env: Envelope
+  /** Logs waiting, oldest first. */
+  readonly queue: Entry[]
+  /** What the logs in `queue` count against `maxQueueBytes`. */
+  cost: number
+  /**
+   * The head of the topic, older than `queue`: batches taken out of it, in order, in flight
+   * (`ctl` set) or failed and waiting for a retry. A failed batch keeps its place here, so it
+   * leaves again before anything newer.
+   */
+  heads: Batch[]
+  /** Queued logs numbered below this leave without waiting for linger (its linger expired). */
+  due: number
+  linger?: TimerHandle | undefined
+  backoff?: TimerHandle | undefined
 }
 
-interface FlushWaiter {
-  readonly targets: Map<Topic, number>
-  readonly resolve: (settled: boolean) => void
-  timer?: TimerHandle | undefined
-}
+/** What logs count against `maxQueueBytes`. */
+const cost = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes + LOG_OVERHEAD_BYTES, 0)
+/** Clears a timer; returns `undefined` for the handle's variable. */
+const clear = (t: TimerHandle | undefined): undefined => void clearTimeout(t)
 
-const bytesOf = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes, 0)
-const count = (batches: readonly Batch[]): number => batches.reduce((sum, b) => sum + b.logs.length, 0)
-const bySeq = (a: Batch, b: Batch): number => a.seq - b.seq
-
-function defaultOnError(error: WebTrackError, logs: LogInput[]): void {
-  console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`)
-}
-
-/** Reports an exception thrown by a user callback without letting it reach the tracker. */
-function reportCallbackError(error: unknown): void {
-  const report = (globalThis as { reportError?: (e: unknown) => void }).reportError
+/** Calls a user callback; what it throws is reported (`reportError` where it exists) but never reaches the tracker. */
+function call<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
   try {
-    if (typeof report === 'function') report(error)
-    else console.error('[sls-webtrack] a tracker callback threw:', error)
-  } catch {
-    // Nowhere left to report it.
+    fn?.(...args)
+  } catch (error) {
+    try {
+      ;((globalThis as { reportError?: (e: unknown) => void }).reportError ?? console.error)(error)
+    } catch {
+      // Nowhere left to report it.
+    }
   }
 }
 
@@ -289,602 +284,374 @@ export function createTracker(options: TrackerOptions): Tracker {
   const conn = connect(options)
   const limits = conn.limits
   // A numeric option, or its default: a number, above `min` (or equal to it when `orEqual`).
-  const num = (name: keyof TrackerOptions, fallback: number, min = 0, orEqual?: boolean): number => {
+  const num = (name: keyof TrackerOptions, fallback: number, orEqual?: boolean, min = 0): number => {
     const value = options[name] ?? fallback
     if (typeof value !== 'number' || !(value > min || (orEqual && value === min))) throw new ValidationError(name, `must be a number ${orEqual ? '≥' : '>'} ${min}, got ${String(value)}`)
     return value
   }
-  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, 1, true)), limits.maxLogs)
+  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, true, 1)), limits.maxLogs)
   const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), limits.maxBytes)
-  const lingerMs = num('lingerMs', 1000, 0, true)
+  const lingerMs = num('lingerMs', 1000, true)
   const concurrency = Math.max(1, Math.floor(num('concurrency', 2)))
   const maxQueueBytes = num('maxQueueBytes', DEFAULT_MAX_QUEUE_BYTES)
-  const maxRetryMs = num('maxRetryMs', 60_000, 0, true)
-  const exitTimeoutMs = num('exitTimeoutMs', 5000, 0, true)
+  const maxRetryMs = num('maxRetryMs', 60_000, true)
+  const exitTimeoutMs = num('exitTimeoutMs', 5000, true)
   const unloadBudget = num('unloadBudgetBytes', 60_000)
   const policy = retryPolicy(options.retry)
   const headerless = options.headerless === true
   const defaultTopic = options.topic ?? ''
-  const onError = options.onError ?? defaultOnError
+  const onError = options.onError ?? ((error: WebTrackError, logs: LogInput[]) => console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`))
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: defaultTopic })
 
+  // Topics with logs pending; an idle topic is forgotten, so that one-off topics do not accumulate.
   const topics = new Map<string, Topic>()
-  const waiters: FlushWaiter[] = []
-  const timers = new Set<TimerHandle>()
-  const counts: TrackerStats = {
-    pushed: 0,
-    queued: 0,
-    inFlight: 0,
-    sent: 0,
-    retried: 0,
-    failed: 0,
-    dropped: 0,
-    rejected: 0,
-    filtered: 0,
-    omitted: 0,
-    requests: 0,
-    queuedBytes: 0,
-  }
-  let requests = 0 // requests in flight
+  /** Pending flushes, each checking whether it is done. */
+  const waiters = new Set<() => void>()
+  // `queued` and `inFlight` are read off the topics by `stats()` (here they only keep the fields' order), `queuedBytes` is `held`.
+  const counts = { pushed: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, failed: 0, dropped: 0, rejected: 0, filtered: 0, omitted: 0, requests: 0 }
+  let held = 0 // bytes counted against maxQueueBytes (queued and in-flight logs): 0 exactly when nothing is pending
+  let seq = 0 // the next log's number
+  let flushTo = 0 // queued logs numbered below this leave without waiting for linger (a flush)
+  let active = 0 // requests in flight
   let keepaliveBytes = 0 // keep-alive body bytes in flight
   let closed = false
   let closing: Promise<void> | undefined
-  let exiting = false
+  // Set while the process drains at exit: the one timer that keeps it alive.
   let exitTimer: TimerHandle | undefined
-  let pumping = false
-  let cursor = 0 // round-robin start among topics
 
-  // Timers never keep a process alive, except while the process is draining at exit.
-  function timer(ms: number, fn: () => void): TimerHandle {
-    const t = setTimeout(() => {
-      timers.delete(t)
-      fn()
-    }, ms)
-    if (!exiting) unrefTimer(t)
-    timers.add(t)
-    return t
+  // Refuses logs at push: what went wrong is a ValidationError unless it already is one of ours.
+  const reject = (error: unknown, path: string, logs: LogInput[]) => {
+    counts.rejected += logs.length
+    call(onError, isWebTrackError(error) ? error : new ValidationError(path, String(error)), logs)
   }
-  function clearTimer(t: TimerHandle | undefined): undefined {
-    if (t !== undefined) {
-      clearTimeout(t)
-      timers.delete(t)
-    }
-    return undefined
-  }
-
-  function callback<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...args: A): void {
-    if (!fn) return
-    try {
-      fn(...args)
-    } catch (error) {
-      reportCallbackError(error)
+  const drop = (n: number, reason: DropReason) => {
+    if (n) {
+      counts.dropped += n
+      call(options.onDrop, n, reason)
     }
   }
-  const reportError = (error: WebTrackError, logs: LogInput[]) => callback(onError, error, logs)
-  const reportDrop = (count: number, reason: DropReason) => {
-    if (count > 0) callback(options.onDrop, count, reason)
-  }
-
-  const cost = (count: number, bytes: number) => bytes + count * LOG_OVERHEAD_BYTES
-
-  function topicFor(key: string): Topic {
-    let topic = topics.get(key)
-    if (!topic) {
-      topic = {
-        key,
-        target: target(conn, { topic: key }),
-        queue: [],
-        queuedBytes: 0,
-        heads: [],
-        inFlight: new Set(),
-        enqueued: 0,
-        taken: 0,
-        flushTo: 0,
-        due: false,
-      }
-      topics.set(key, topic)
-    }
-    return topic
-  }
-
-  const idle = (t: Topic) => t.queue.length === 0 && t.heads.length === 0 && t.inFlight.size === 0
-  const pending = () => counts.queued + counts.inFlight > 0
-
-  /** Forgets a topic with nothing pending, so that one-off topics do not accumulate. */
-  function retire(t: Topic): void {
-    if (!idle(t) || topics.get(t.key) !== t) return
-    t.lingerTimer = clearTimer(t.lingerTimer)
-    t.backoffTimer = clearTimer(t.backoffTimer)
-    topics.delete(t.key)
-  }
-
-  // ---- batching -------------------------------------------------------------------------
-
-  const full = (t: Topic) =>
-    t.queue.length >= maxBatchLogs || bodySize(t.target.envelope, t.queue.length, t.queuedBytes) >= maxBatchBytes
-
-  function ready(t: Topic): boolean {
-    if (t.inFlight.size > 0 || t.backoffTimer !== undefined) return false
-    if (t.heads.length > 0) return true
-    if (t.queue.length === 0) return false
-    return t.due || exiting || closed || t.taken < t.flushTo || full(t)
-  }
-
-  /** How many logs from the front of the queue make the next batch (at least one). */
-  function batchLength(t: Topic): number {
-    const env = t.target.envelope
-    let count = 0
-    let bytes = 0
-    const n = Math.min(t.queue.length, maxBatchLogs)
-    while (count < n) {
-      const size = t.queue[count]!.bytes
-      if (count > 0 && bodySize(env, count + 1, bytes + size) > maxBatchBytes) break
-      count++
-      bytes += size
-    }
-    return count
-  }
-
-  function takeFromQueue(t: Topic, n: number): Batch {
-    const seq = t.taken
-    const batch = newBatch(t, seq, t.queue.splice(0, n))
-    t.taken += n
-    t.queuedBytes -= batch.bytes
-    if (t.queue.length === 0) t.lingerTimer = clearTimer(t.lingerTimer)
-    return batch
-  }
-
-  function newBatch(t: Topic, seq: number, logs: EncodedLog[], from?: Batch): Batch {
-    return {
-      topic: t,
-      seq,
-      logs,
-      bytes: bytesOf(logs),
-      attempts: from?.attempts ?? 0,
-      firstAttemptAt: from?.firstAttemptAt ?? 0,
-      keepaliveBytes: 0,
-      dead: false,
-    }
-  }
-
-  /** Arms the linger timer of a topic that has a partial batch waiting. */
-  function arm(t: Topic): void {
-    if (t.queue.length === 0 || t.due || t.lingerTimer !== undefined) return
-    t.lingerTimer = timer(lingerMs, () => {
-      t.lingerTimer = undefined
-      t.due = true
-      pump()
-    })
-  }
-
-  function pump(): void {
-    if (pumping) return
-    pumping = true
-    try {
-      while (requests < concurrency) {
-        const list = [...topics.values()]
-        let next: Topic | undefined
-        for (let i = 0; i < list.length; i++) {
-          const t = list[(cursor + i) % list.length]!
-          if (ready(t)) {
-            next = t
-            cursor = (cursor + i + 1) % list.length
-            break
-          }
-        }
-        if (!next) break
-        let batch: Batch
-        if (next.heads.length > 0) {
-          batch = next.heads.shift()!
-        } else {
-          batch = takeFromQueue(next, batchLength(next))
-          next.due = false
-          arm(next)
-        }
-        start(batch, false)
-      }
-    } finally {
-      pumping = false
-    }
-  }
-
-  // ---- sending --------------------------------------------------------------------------
-
-  function start(batch: Batch, keepalive: boolean): void {
-    const t = batch.topic
-    const n = batch.logs.length
-    batch.attempts++
-    if (batch.attempts === 1) batch.firstAttemptAt = Date.now()
-    else counts.retried += n
-    counts.requests++
-    counts.queued -= n
-    counts.inFlight += n
-    requests++
-    t.inFlight.add(batch)
-    if (keepalive) {
-      batch.keepaliveBytes = bodySize(t.target.envelope, n, batch.bytes)
-      keepaliveBytes += batch.keepaliveBytes
-    }
-    const controller = new AbortController()
-    batch.controller = controller
-    // Attempts are the tracker's (so that a failed batch goes back to the head of its queue
-    // between them): one request per call. The header-less form skips compression, so that
-    // `fetch` is called synchronously, which the unload path relies on.
-    const raw = encodeBody(t.target.envelope, batch.logs)
-    const hl = keepalive || headerless
-    let wireBytes = raw.length
-    const sending = (async () => {
-      const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
-      wireBytes = body.bytes.length
-      return post(conn, t.target, body, raw.length, { signal: controller.signal, keepalive, headerless: hl })
-    })()
-    sending.then(
-      (requestId) => {
-        if (batch.dead) return
-        release(batch)
-        counts.sent += n
-        counts.queuedBytes -= cost(n, batch.bytes)
-        callback(options.onSent, {
-          topic: t.key,
-          logs: n,
-          requestId,
-          attempts: batch.attempts,
-          rawBytes: raw.length,
-          wireBytes,
-          keepalive,
-        })
-        settled(t)
-      },
-      (reason: unknown) => {
-        if (batch.dead) return
-        release(batch)
-        const error = isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })
-        if (error.retryable && policy.limit > 0 && (batch.attempts <= policy.limit || Date.now() - batch.firstAttemptAt < maxRetryMs)) {
-          requeue(batch)
-          const delayMs = retryDelay(error, policy, batch.attempts - 1)
-          t.backoffTimer = clearTimer(t.backoffTimer)
-          t.backoffTimer = timer(delayMs, () => {
-            t.backoffTimer = undefined
-            pump()
-          })
-          callback(options.onRetry, { error, retry: batch.attempts, delayMs })
-          pump()
-        } else {
-          fail(batch.logs, error)
-          settled(t)
-        }
-      },
-    )
-  }
-
-  /** A batch is no longer in flight (its outcome decides where its logs go). */
-  function release(batch: Batch): void {
-    const t = batch.topic
-    if (!t.inFlight.delete(batch)) return
-    requests--
-    counts.inFlight -= batch.logs.length
-    keepaliveBytes -= batch.keepaliveBytes
-    batch.keepaliveBytes = 0
-    batch.controller = undefined
-  }
-
-  /** Ends a batch in flight whose outcome no longer matters (it is re-sent or given up); returns its logs. */
-  function kill(batch: Batch, reason?: unknown): EncodedLog[] {
-    batch.dead = true
-    const controller = batch.controller
-    release(batch)
-    controller?.abort(reason)
-    return batch.logs
-  }
-
-  /** Puts a batch back at the head of its topic's queue, keeping order. */
-  function requeue(batch: Batch): void {
-    const heads = batch.topic.heads
-    let i = heads.length
-    while (i > 0 && heads[i - 1]!.seq > batch.seq) i--
-    heads.splice(i, 0, batch)
-    counts.queued += batch.logs.length
-  }
-
-  function fail(logs: readonly EncodedLog[], error: WebTrackError): void {
+  function fail(logs: readonly Entry[], error: WebTrackError): void {
     counts.failed += logs.length
-    counts.queuedBytes -= cost(logs.length, bytesOf(logs))
-    reportError(
+    held -= cost(logs)
+    call(
+      onError,
       error,
       logs.map((log) => JSON.parse(log.json) as LogInput),
     )
   }
 
-  /** After logs of a topic settled: wake flushes, send what is next, forget idle topics. */
-  function settled(t: Topic): void {
-    checkWaiters()
-    pump()
-    retire(t)
-    if (exiting && !pending()) drained()
+  // ---- batching -------------------------------------------------------------------------
+
+  function ready(t: Topic): boolean {
+    // One batch per topic in flight, so that a retried batch is never overtaken; a failed one
+    // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
+    if (t.backoff || t.heads.some((b) => b.ctl)) return false
+    const q = t.queue
+    return !!(t.heads[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes)))
   }
 
-  function drained(): void {
-    exitTimer = clearTimer(exitTimer)
-    exiting = false
-    for (const t of timers) unrefTimer(t)
+  /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
+  function arm(t: Topic): void {
+    if (t.queue.length && !t.linger) {
+      t.linger = timer(lingerMs, () => {
+        t.linger = undefined
+        // The queue is never empty here (emptying it clears the timer); were it so, NaN makes nothing due.
+        t.due = t.queue[0]?.seq! + 1
+        pump()
+      })
+    }
+  }
+
+  /**
+   * Moves the logs of one request from the front of the queue (or of the batch `from`, split
+   * on unload) into a new batch, last in `heads`: at most `maxBatchLogs`, a body within
+   * `maxBatchBytes` (a first log alone may be larger: `push` made sure it fits a request) and
+   * within `budget`.
+   * Returns nothing when not even one log fits.
+   */
+  function take(t: Topic, budget = Infinity, from?: Batch): Batch | undefined {
+    const source = from ? from.logs : t.queue
+    let n = 0
+    for (let bytes = 0, size; n < Math.min(source.length, maxBatchLogs); bytes += source[n++]!.bytes) {
+      size = bodySize(t.env, n + 1, bytes + source[n]!.bytes)
+      if (size > budget || (n && size > maxBatchBytes)) break
+    }
+    if (!n) return
+    const logs = source.splice(0, n)
+    if (!from) {
+      t.cost -= cost(logs)
+      if (!t.queue.length) t.linger = clear(t.linger)
+    }
+    const b: Batch = { tries: 0, ...from, logs }
+    t.heads.push(b)
+    return b
+  }
+
+  function pump(): void {
+    // No re-entry guard is needed: a request's state is set before `fetch` is called, and
+    // `fetch` (even one that pushes synchronously) re-enters a consistent tracker.
+    for (let t; active < concurrency && (t = [...topics.values()].find(ready)); ) {
+      // Round robin: the topic served goes to the back of the line.
+      topics.delete(t.key)
+      topics.set(t.key, t)
+      start(t, (t.heads[0] ?? take(t))!, false)
+      arm(t)
+    }
+  }
+
+  // ---- sending --------------------------------------------------------------------------
+
+  /** Sends a batch (one attempt: retries are the tracker's, so that a failed batch waits at the head of its queue); returns its raw body size. */
+  function start(t: Topic, b: Batch, keepalive: boolean): number {
+    const logs = b.logs
+    const n = logs.length
+    const raw = encodeBody(t.env, logs)
+    // The header-less form skips compression, so that `fetch` is called synchronously, which
+    // the unload path relies on.
+    const hl = keepalive || headerless
+    const ctl = (b.ctl = new AbortController())
+    if (b.tries++) counts.retried += n
+    else b.since = Date.now()
+    counts.requests++
+    active++
+    keepaliveBytes += b.ka = keepalive ? raw.length : 0
+    let wireBytes = raw.length
+    const end = (requestId: string | undefined, error?: WebTrackError) => {
+      if (b.ctl !== ctl) return // killed: re-sent by the unload path, or given up
+      kill(b) // done with it (the request is over: its abort does nothing)
+      if (error?.retryable && policy.limit > 0 && (b.tries <= policy.limit || Date.now() - b.since! < maxRetryMs)) {
+        // The batch keeps its place at the head of the queue until its backoff is over.
+        const delayMs = retryDelay(error, policy, b.tries - 1)
+        clear(t.backoff)
+        t.backoff = timer(delayMs, () => {
+          t.backoff = undefined
+          pump()
+        })
+        call(options.onRetry, { error, retry: b.tries, delayMs })
+      } else {
+        t.heads.splice(t.heads.indexOf(b), 1)
+        if (error) fail(logs, error)
+        else {
+          counts.sent += n
+          held -= cost(logs)
+          call(options.onSent, { topic: t.key, logs: n, requestId, attempts: b.tries, rawBytes: raw.length, wireBytes, keepalive })
+        }
+      }
+      settled()
+    }
+    ;(async () => {
+      const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
+      wireBytes = body.bytes.length
+      return post(conn, t.target, body, raw.length, { signal: ctl.signal, keepalive, headerless: hl })
+    })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))
+    return raw.length
+  }
+
+  /**
+   * Takes a batch out of flight, if it is, aborting its request: its outcome, if any, is then
+   * ignored (the batch is re-sent on unload, or given up).
+   */
+  function kill(b: Batch, reason?: unknown): void {
+    const ctl = b.ctl
+    if (ctl) {
+      active--
+      keepaliveBytes -= b.ka!
+      b.ctl = undefined
+      ctl.abort(reason)
+    }
+  }
+
+  /** After logs settled: forget idle topics, wake flushes, send what is next, end an exit drain that is done. */
+  function settled(): void {
+    for (const t of topics.values()) {
+      if (!t.queue.length && !t.heads.length) {
+        clear(t.linger)
+        clear(t.backoff)
+        topics.delete(t.key)
+      }
+    }
+    for (const check of waiters) check()
+    pump()
+    if (!held) exitTimer = clear(exitTimer)
   }
 
   // ---- flush ------------------------------------------------------------------------------
 
-  /** The `seq` of the oldest log of the topic not yet settled. */
-  function oldestPending(t: Topic): number {
-    let oldest = t.queue.length > 0 ? t.taken : t.enqueued
-    for (const b of t.heads) oldest = Math.min(oldest, b.seq)
-    for (const b of t.inFlight) oldest = Math.min(oldest, b.seq)
-    return oldest
-  }
-
-  function checkWaiters(): void {
-    for (let i = waiters.length - 1; i >= 0; i--) {
-      const w = waiters[i]!
-      let done = true
-      for (const [t, target] of w.targets) {
-        if (oldestPending(t) < target) {
-          done = false
-          break
+  function flush({ timeoutMs }: FlushOptions = {}): Promise<boolean> {
+    const until = (flushTo = seq)
+    return new Promise<boolean>((resolve) => {
+      // Done when the oldest log pending is not older than the flush (heads, then the queue,
+      // hold a topic's logs in order), or `late` when the timeout passed first.
+      const check = (late?: boolean) => {
+        let oldest = until
+        for (const t of topics.values()) oldest = Math.min(oldest, (t.heads[0]?.logs[0] ?? t.queue[0])?.seq ?? until)
+        if (late || oldest >= until) {
+          waiters.delete(check)
+          clear(timeout)
+          resolve(!late)
         }
       }
-      if (done) {
-        waiters.splice(i, 1)
-        clearTimer(w.timer)
-        w.resolve(true)
-      }
-    }
-  }
-
-  function flush(opts: FlushOptions = {}): Promise<boolean> {
-    const targets = new Map<Topic, number>()
-    for (const t of topics.values()) {
-      if (oldestPending(t) < t.enqueued) {
-        targets.set(t, t.enqueued)
-        t.flushTo = Math.max(t.flushTo, t.enqueued)
-      }
-    }
-    if (targets.size === 0) return Promise.resolve(true)
-    return new Promise<boolean>((resolve) => {
-      const waiter: FlushWaiter = { targets, resolve }
-      waiters.push(waiter)
-      if (opts.timeoutMs !== undefined) {
-        waiter.timer = timer(opts.timeoutMs, () => {
-          const i = waiters.indexOf(waiter)
-          if (i >= 0) waiters.splice(i, 1)
-          resolve(false)
-        })
-      }
+      const timeout = timeoutMs === undefined ? undefined : timer(timeoutMs, () => check(true))
+      waiters.add(check)
+      check()
       pump()
     })
   }
 
   /** Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`. */
-  function abandonAll(error: WebTrackError): void {
-    for (const t of [...topics.values()]) {
-      counts.queued -= count(t.heads) + t.queue.length
-      const logs: EncodedLog[] = []
-      for (const b of [...t.inFlight, ...t.heads].sort(bySeq)) logs.push(...kill(b, error))
-      t.heads.length = 0
-      t.backoffTimer = clearTimer(t.backoffTimer)
-      logs.push(...takeFromQueue(t, t.queue.length).logs)
-      if (logs.length > 0) fail(logs, error)
-      retire(t)
+  function abandon(why: string, ms?: number): void {
+    const error = new WebTrackError(`${why}: not sent within ${ms} ms`)
+    for (const t of topics.values()) {
+      const logs = t.heads.flatMap((b) => (kill(b, error), b.logs)).concat(t.queue.splice(0))
+      t.heads = [] // idle now: forgotten by settled()
+      if (logs.length) fail(logs, error)
     }
-    checkWaiters()
-    if (exiting) drained()
+    settled()
   }
 
   // ---- push ---------------------------------------------------------------------------------
-
-  const MIN_COST = cost(1, 2) // `{}`
 
   function push(input: LogInput | readonly LogInput[], opts: PushOptions = {}): void {
     const list: readonly LogInput[] = Array.isArray(input) ? input : [input as LogInput]
     const n = list.length
     counts.pushed += n
-    if (n === 0) return
-    if (closed) {
-      counts.dropped += n
-      reportDrop(n, 'closed')
-      return
+    if (closed || !n) return drop(n, 'closed')
+    const key = String(opts.topic ?? defaultTopic)
+    let t = topics.get(key)
+    if (!t) {
+      try {
+        const tg = target(conn, { topic: key })
+        t = { key, target: tg, env: tg.envelope, queue: [], cost: 0, heads: [], due: 0 }
+      } catch (error) {
+        return reject(error, 'topic', [...list])
+      }
+      topics.set(key, t)
     }
-    const key = opts.topic ?? defaultTopic
-    let t: Topic
-    try {
-      t = topicFor(typeof key === 'string' ? key : String(key))
-    } catch (error) {
-      counts.rejected += n
-      reportError(isWebTrackError(error) ? error : new WebTrackError(String(error), { cause: error }), [...list])
-      return
-    }
-    const room = limits.maxBytes - t.target.envelope.bytes
+    const room = limits.maxBytes - t.env.bytes
     let dropped = 0
-    const topicKey = t.key
     for (let i = 0; i < n; i++) {
       let log = list[i]!
-      if (options.beforeSend) {
-        try {
-          const kept = options.beforeSend(log, topicKey)
+      const path = `logs[${i}]`
+      let p: PreparedLog | undefined
+      let hook = true // in beforeSend: what it throws is wrapped
+      try {
+        if (options.beforeSend) {
+          const kept = options.beforeSend(log, key)
           if (!kept) {
             counts.filtered++
             continue
           }
           log = kept
-        } catch (error) {
-          counts.rejected++
-          reportError(new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }), [log])
-          continue
         }
-      }
-      // A full queue drops without serialising: a burst against a dead server stays cheap.
-      if (counts.queuedBytes + MIN_COST > maxQueueBytes) {
-        dropped++
-        continue
-      }
-      let prepared: PreparedLog
-      try {
-        prepared = prepare(log, i)
-        if (prepared.bytes > room) throw tooLarge(`logs[${i}]`, prepared.bytes, room)
+        hook = false
+        // A full queue drops without serialising (34: the cost of `{}`): a burst against a dead server stays cheap.
+        if (held + 34 <= maxQueueBytes) {
+          p = prepare(log, i)
+          if (p.bytes > room) throw tooLarge(path, p.bytes, room)
+          counts.omitted += p.omitted
+        }
       } catch (error) {
-        counts.rejected++
-        reportError(isWebTrackError(error) ? error : new ValidationError(`logs[${i}]`, String(error)), [log])
+        reject(hook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, path, [log])
         continue
       }
-      counts.omitted += prepared.omitted
-      const c = cost(1, prepared.bytes)
-      if (counts.queuedBytes + c > maxQueueBytes) {
-        dropped++
-        continue
-      }
-      t.queue.push({ json: prepared.json, bytes: prepared.bytes })
-      t.queuedBytes += prepared.bytes
-      t.enqueued++
-      counts.queued++
-      counts.queuedBytes += c
+      const c = p && p.bytes + LOG_OVERHEAD_BYTES
+      if (c && held + c <= maxQueueBytes) {
+        held += c
+        t.cost += c
+        // A literal, not a spread of `p`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
+        t.queue.push({ json: p!.json, bytes: p!.bytes, seq: seq++ })
+      } else dropped++
     }
-    if (dropped > 0) {
-      counts.dropped += dropped
-      reportDrop(dropped, 'queue-full')
-    }
-    if (ready(t)) pump()
-    else arm(t)
-    retire(t)
+    drop(dropped, 'queue-full')
+    // Linger only delays the front log (see `arm`): a timer armed while the queue is ready anyway changes nothing.
+    arm(t)
+    settled()
   }
 
   // ---- the unload path ----------------------------------------------------------------------
 
-  function flushSync(opts: FlushSyncOptions = {}): void {
-    const final = opts.final === true
+  function flushSync({ final }: FlushSyncOptions = {}): void {
     let budget = unloadBudget - keepaliveBytes
-    for (const t of [...topics.values()]) {
-      const env = t.target.envelope
-      // Runs in order: (final) the requests in flight, which unloading would cancel; batches
-      // waiting for a retry; then the queue.
-      const runs: Batch[] = []
-      if (final) {
-        for (const b of [...t.inFlight].sort(bySeq)) {
-          if (b.keepaliveBytes > 0) continue // already on keep-alive: it survives the page
-          kill(b)
-          counts.queued += b.logs.length
-          runs.push(b)
-        }
-      }
-      runs.push(...t.heads)
-      t.heads.length = 0
-      t.backoffTimer = clearTimer(t.backoffTimer)
-
+    for (const t of topics.values()) {
+      // Runs in order: batches waiting for a retry and (final) the regular requests in flight,
+      // which unloading would cancel; then the queue. Each leaves on keep-alive while the budget
+      // lasts; once one does not fit, the rest stays (final: is dropped).
       let stop = false
-      const leftovers: Batch[] = []
-      for (const run of runs) {
-        let at = 0
-        for (let n; !stop && (n = fit(env, budget, run.logs, at)); at += n) {
-          const batch = newBatch(t, run.seq + at, run.logs.slice(at, at + n), run)
-          budget -= bodySize(env, n, batch.bytes)
-          start(batch, true)
-        }
-        if (at < run.logs.length) {
-          stop = true
-          leftovers.push(newBatch(t, run.seq + at, run.logs.slice(at), run))
+      let lost: Entry[] = []
+      const send = (from?: Batch) => {
+        for (let b; !stop && (b = take(t, budget, from)); ) budget -= start(t, b, true)
+      }
+      const runs = t.heads
+      t.heads = []
+      t.backoff = clear(t.backoff)
+      for (const b of runs) {
+        if (b.ctl && (b.ka || !final)) {
+          t.heads.push(b) // left alone, or already on keep-alive: it survives the page
+        } else {
+          kill(b) // re-sent on keep-alive: a duplicate is possible, counted as retried
+          send(b)
+          if (b.logs.length) {
+            stop = true
+            if (final) lost = lost.concat(b.logs)
+            else t.heads.push(b)
+          }
         }
       }
-      for (let n; !stop && t.queue.length > 0; ) {
-        n = fit(env, budget, t.queue, 0)
-        if (!n) break
-        const batch = takeFromQueue(t, n)
-        budget -= bodySize(env, n, batch.bytes)
-        start(batch, true)
-      }
-      t.due = false
+      send()
       if (final) {
         // Last resort: the page is going away and these do not fit the keep-alive budget.
-        const lost = leftovers.flatMap((b) => b.logs).concat(takeFromQueue(t, t.queue.length).logs)
-        const n = lost.length
-        if (n > 0) {
-          counts.queued -= n
-          counts.dropped += n
-          counts.queuedBytes -= cost(n, bytesOf(lost))
-          reportDrop(n, 'unload')
-        }
-      } else {
-        t.heads.push(...leftovers)
-        arm(t)
-      }
-      retire(t)
+        lost = lost.concat(t.queue.splice(0))
+        t.cost = 0
+        t.linger = clear(t.linger)
+        held -= cost(lost)
+        drop(lost.length, 'unload')
+      } else arm(t)
     }
-    checkWaiters()
-    pump()
-  }
-
-  /** How many logs from `at` on fit in one keep-alive request within `budget` bytes. */
-  function fit(env: Target['envelope'], budget: number, logs: readonly EncodedLog[], at: number): number {
-    const max = Math.min(logs.length - at, maxBatchLogs)
-    let n = 0
-    let bytes = 0
-    while (n < max) {
-      const next = bodySize(env, n + 1, bytes + logs[at + n]!.bytes)
-      if (next > budget || next > (n === 0 ? limits.maxBytes : maxBatchBytes)) break
-      bytes += logs[at + n++]!.bytes
-    }
-    return n
+    settled()
   }
 
   // ---- lifecycle --------------------------------------------------------------------------
 
-  // The event loop emptied with logs pending: send everything now and keep the process alive
-  // (ref'd timers) until it is settled or `exitTimeoutMs` passed. Once drained, timers are
-  // unref'd again, in case the process lives on.
+  // The event loop emptied with logs pending: send everything now (`ready` while `exitTimer`
+  // is set) and keep the process alive with a ref'd timer until all is settled or
+  // `exitTimeoutMs` passed. The other timers stay unref'd: they run while the process lives.
   function onExit(): void {
-    if (!pending()) return
-    if (!exiting) {
-      exiting = true
-      for (const t of timers) refTimer(t)
-    }
-    exitTimer ??= timer(exitTimeoutMs, () => {
+    if (!held) return
+    exitTimer ??= setTimeout(() => {
       exitTimer = undefined
-      abandonAll(new WebTrackError(`process exiting: not sent within exitTimeoutMs (${exitTimeoutMs} ms)`))
-    })
+      abandon('process exiting', exitTimeoutMs)
+    }, exitTimeoutMs)
     pump()
   }
 
-  const detach = attachLifecycle(
-    {
-      hidden: () => flushSync(),
-      pagehide: () => flushSync({ final: true }),
-      beforeExit: onExit,
-    },
-    { page: options.flushOnHide !== false, exit: options.flushOnExit !== false },
-  )
+  const detach = attachLifecycle((final) => flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && onExit)
 
   function close(opts: FlushOptions = {}): Promise<void> {
     closed = true
-    closing ??= (async () => {
-      const done = await flush(opts)
-      if (!done) abandonAll(new WebTrackError(`tracker closed: not sent within ${opts.timeoutMs} ms`))
+    return (closing ??= (async () => {
+      if (!(await flush(opts))) abandon('tracker closed', opts.timeoutMs)
       detach()
-      for (const t of [...timers]) clearTimer(t)
-      exitTimer = undefined
-      for (const t of topics.values()) {
-        t.lingerTimer = undefined
-        t.backoffTimer = undefined
-      }
-    })()
-    return closing
+    })())
   }
-
-  const asyncDispose: typeof Symbol.asyncDispose = Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)
 
   return {
     push,
     flush,
     flushSync,
     close,
-    stats: () => ({ ...counts }),
+    stats: () => {
+      let queued = 0
+      let inFlight = 0
+      for (const t of topics.values()) {
+        queued += t.queue.length
+        for (const b of t.heads) b.ctl ? (inFlight += b.logs.length) : (queued += b.logs.length)
+      }
+      return { ...counts, queued, inFlight, queuedBytes: held }
+    },
     get closed() {
       return closed
     },
-    [asyncDispose]: () => close(),
+    [Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)]: close,
   }
 }
