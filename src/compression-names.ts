@@ -1,6 +1,6 @@
 // The main entry accepts codec names; this is the one place that maps them, so that only the
 // main entry (and not `sls-webtrack/core`) pulls every codec into a bundle.
-import { deflate } from './compress/deflate.js'
+import { deflate, deflatePortable, hasNativeDeflate } from './compress/deflate.js'
 import type { CompressionOption } from './compress/policy.js'
 import { auto } from './compress/policy.js'
 import { lz4 } from './compress/lz4.js'
@@ -17,7 +17,8 @@ export function resolveCompression(option: CompressionName | CompressionOption |
     case 'lz4':
       return lz4
     case 'deflate':
-      return deflate
+      // The main entry carries both: native where the runtime has it, else fflate.
+      return hasNativeDeflate ? deflate : deflatePortable
     default:
       return option
   }

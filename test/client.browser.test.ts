@@ -40,9 +40,9 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
   const send = (compression: string, count: number) =>
     page.evaluate(
       async ({ endpoint, compression, count }) => {
-        const { createClient, deflate } = (globalThis as any).SlsWebtrack
-        // 'fflate' forces the synchronous deflate path that the page-unload code uses.
-        const codec = compression === 'fflate' ? { name: 'deflate', compress: deflate.compressSync, compressSync: deflate.compressSync } : compression
+        const { createClient, deflatePortable } = (globalThis as any).SlsWebtrack
+        // 'fflate' is deflatePortable, the codec of runtimes without a native deflate.
+        const codec = compression === 'fflate' ? deflatePortable : compression
         const client = createClient({ project: 'browser-test', endpoint, logstore: 'web', compression: codec })
         const logs = Array.from({ length: count }, (_, i) => ({ i, page: `/item/${i % 40}`, msg: `第${i}条 😀` }))
         return client.send(logs, { topic: compression })

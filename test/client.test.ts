@@ -1,11 +1,14 @@
 // The client on the wire: every assertion reads what a recording fetch received, and decodes
 // compressed bodies with independent decoders (python3-lz4, node:zlib).
 import { inflateSync } from 'node:zlib'
+import { runInNewContext } from 'node:vm'
+import { buildSync } from 'esbuild'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   createClient,
   deflate,
+  deflatePortable,
   lz4,
   NetworkError,
   SendError,
@@ -294,9 +297,48 @@ describe('compression', () => {
     expect(json(req).__logs__).toHaveLength(500)
   })
 
-  it('the fflate path (sync, for browsers and unload) is zlib-wrapped too', () => {
+  it('in a runtime without node:zlib or CompressionStream, `deflate` fails at creation and deflatePortable works', () => {
+    // The package's entries, bundled and run in a bare V8 context: no `process`, no
+    // CompressionStream (what React Native or a mini-program engine offers).
+    const { outputFiles } = buildSync({
+      stdin: {
+        contents: "export * from './src/core.ts'; export { deflate, deflatePortable, hasNativeDeflate } from './src/compress/deflate.ts'; export { createClient as createMainClient } from './src/index.ts'",
+        resolveDir: process.cwd(),
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'iife',
+      globalName: 'pkg',
+      platform: 'neutral',
+      write: false,
+    })
+    const sandbox = { TextEncoder, URL, AbortController, Uint8Array, pkg: undefined as any }
+    runInNewContext(outputFiles[0]!.text, sandbox)
+    const pkg = sandbox.pkg
+    expect(pkg.hasNativeDeflate).toBe(false)
+    const options = { project: 'p-1', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web' }
+    let error: any
+    try {
+      pkg.createClient({ ...options, compression: pkg.deflate })
+    } catch (e) {
+      error = e
+    }
+    expect(error?.name).toBe('ValidationError')
+    expect(error.path).toBe('compression')
+    expect(error.message).toMatch(/deflatePortable/)
+    expect(() => pkg.createClient({ ...options, compression: pkg.auto(pkg.deflate) })).toThrow(/deflatePortable/)
+    expect(pkg.createClient({ ...options, compression: pkg.deflatePortable }).options.compression).toBe(pkg.deflatePortable)
+    // The main entry's name 'deflate' takes the portable codec here.
+    expect(pkg.createMainClient({ ...options, compression: 'deflate' }).options.compression).toBe(pkg.deflatePortable)
+    const raw = new TextEncoder().encode(JSON.stringify(corpus(20)))
+    expect(new Uint8Array(inflateSync(pkg.deflatePortable.compress(raw)))).toEqual(raw)
+  })
+
+  it('deflatePortable (fflate, for runtimes without a native deflate) is zlib-wrapped too, and synchronous', () => {
     const raw = new TextEncoder().encode(JSON.stringify(corpus(50)))
-    expect(new Uint8Array(inflateSync(deflate.compressSync(raw)))).toEqual(raw)
+    const out = deflatePortable.compress(raw)
+    expect(out).toBeInstanceOf(Uint8Array)
+    expect(new Uint8Array(inflateSync(out as Uint8Array))).toEqual(raw)
   })
 
   it("'auto' leaves small bodies and bodies that would not shrink uncompressed", async () => {

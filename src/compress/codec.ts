@@ -6,6 +6,9 @@ export interface Codec {
   readonly name: 'lz4' | 'deflate'
   /** Compresses a whole body; may be asynchronous (native streams). */
   compress(raw: Uint8Array): Uint8Array | Promise<Uint8Array>
-  /** Synchronous form, for callers that cannot await (in browsers, deflate uses fflate here). */
-  compressSync(raw: Uint8Array): Uint8Array
+  /**
+   * Throws a `ValidationError` when this runtime cannot run the codec; called when a client or
+   * tracker is created, so that a codec that cannot work fails at start-up, not at the first send.
+   */
+  check?(): void
 }

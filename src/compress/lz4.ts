@@ -127,4 +127,4 @@ export function lz4Block(input: Uint8Array): Uint8Array {
 }
 
 /** The LZ4 codec (`x-log-compresstype: lz4`): {@link lz4Block}, synchronous in both forms. */
-export const lz4: Codec = { name: 'lz4', compress: lz4Block, compressSync: lz4Block }
+export const lz4: Codec = { name: 'lz4', compress: lz4Block }
