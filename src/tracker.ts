@@ -532,7 +532,6 @@ export function createTracker(options: TrackerOptions): Tracker {
     let dropped = 0
     for (let i = 0; i < n; i++) {
       let log = list[i]!
-      const path = `logs[${i}]`
       let p: PreparedLog | undefined
       let hook = true // in beforeSend: what it throws is wrapped
       try {
@@ -548,11 +547,11 @@ export function createTracker(options: TrackerOptions): Tracker {
         // A full queue drops without serialising (34: the cost of `{}`): a burst against a dead server stays cheap.
         if (held + 34 <= maxQueueBytes) {
           p = prepare(log, i)
-          if (p.bytes > room) throw tooLarge(path, p.bytes, room)
+          if (p.bytes > room) throw tooLarge(`logs[${i}]`, p.bytes, room)
           counts.omitted += p.omitted
         }
       } catch (error) {
-        reject(hook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, path, [log])
+        reject(hook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, `logs[${i}]`, [log])
         continue
       }
       const c = p && p.bytes + LOG_OVERHEAD_BYTES

@@ -132,6 +132,8 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
     // Redoc renders one response at a time and folds long enums: open each response tab and
     // unfold, keeping what was rendered.
     const tabs = page.getByRole('tab', { name: /^\d{3}$/ })
+    // The tabs can render after the description: on a busy machine, counting them at once gave 0.
+    await expect.poll(() => tabs.count()).toBeGreaterThanOrEqual(4)
     for (let i = 0; i < (await tabs.count()); i++) {
       await tabs.nth(i).click()
       for (const more of await page.getByRole('button', { name: /^\+\d+ more$/ }).all()) await more.click()
