@@ -67,6 +67,21 @@ describe('routing', () => {
     expect(wire.requests).toHaveLength(0)
   })
 
+  it('refuses bad options at creation: limits, an empty tag key, a default Logstore or topic that cannot be sent', () => {
+    const path = (fn: () => unknown) => {
+      try {
+        fn()
+      } catch (e) {
+        expect(e).toBeInstanceOf(ValidationError)
+        return (e as ValidationError).path
+      }
+      return undefined
+    }
+    expect(path(() => createClient({ ...base, limits: { maxBytes: 0 } }))).toBe('limits')
+    expect(path(() => createClient({ ...base, tags: { '': 'x' } }))).toBe('tags')
+    expect(path(() => createClient({ ...base, logstore: 'A' }))).toBe('logstore')
+  })
+
   it.each(['https://user:pw@host.com', 'user@host.com', 'host.com/path', 'https://host.com/x', 'host.com?q=1', 'host.com#f', 'ftp://host.com', '', 'https://'])(
     'refuses the endpoint %j',
     (endpoint) => {
