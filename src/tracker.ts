@@ -563,9 +563,12 @@ export function createTracker(options: TrackerOptions): Tracker {
       } else dropped++
     }
     drop(dropped, 'queue-full')
+    // A push can only make its own topic ready (or, when nothing was queued, idle): the rest of
+    // `settled` would scan every topic on every push (24 µs a push with 1,000 topics).
+    if (!t.queue.length && !t.heads.length) return settled()
     // Linger only delays the front log (see `arm`): a timer armed while the queue is ready anyway changes nothing.
     arm(t)
-    settled()
+    if (ready(t)) pump()
   }
 
   // ---- the unload path ----------------------------------------------------------------------
