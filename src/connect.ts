@@ -6,7 +6,7 @@ import { MAX_LOGS_PER_REQUEST } from '../generated/spec.js'
 import type { CompressionOption } from './compress/policy.js'
 import { envelope, type Envelope } from './encode.js'
 import { ValidationError } from './errors.js'
-import { normalizeTags, stringifyValue } from './normalize.js'
+import { normalizeTags, stringifyValue, type Log } from './normalize.js'
 import type { RetryInfo, RetryOption } from './retry.js'
 import { checkLogstore, parseEndpoint, projectBaseUrl } from './route.js'
 import type { Limits } from './split.js'
@@ -52,6 +52,8 @@ export interface Connection {
   readonly baseUrl: string
   /** The per-request limits in force. */
   readonly limits: Limits
+  /** The client's default `__tags__`, normalised once. */
+  readonly tags: Log
   /** The openapi-fetch client generated from the spec, which every request goes through. */
   readonly http: TrackClient
 }
@@ -78,23 +80,23 @@ export function connect(options: ClientOptions): Connection {
   if (options.logstore !== undefined) checkLogstore(options.logstore)
   const { maxBytes = 3 * 1024 * 1024, maxLogs = MAX_LOGS_PER_REQUEST } = options.limits ?? {}
   if (!(maxBytes > 0 && maxLogs > 0)) throw new ValidationError('limits', 'must be positive')
-  normalizeTags(options.tags) // an empty tag key fails now, not at the first send
+  const tags = normalizeTags(options.tags) // an empty tag key fails now, not at the first send
   const { compression: c } = options
   if (typeof c === 'object') ('codec' in c ? c.codec : c).check?.()
-  return { options, baseUrl, limits: { maxBytes, maxLogs: Math.min(maxLogs, MAX_LOGS_PER_REQUEST) }, http: createTrackClient({ fetch: options.fetch }) }
+  return { options, baseUrl, limits: { maxBytes, maxLogs: Math.min(maxLogs, MAX_LOGS_PER_REQUEST) }, tags, http: createTrackClient({ fetch: options.fetch }) }
 }
 
 /**
  * Resolves the target of a send: URL, Logstore and envelope (topic, source, tags).
  * @throws ValidationError for a bad or missing Logstore or an empty tag key.
  */
-export function target({ options, baseUrl }: Connection, opts: TargetOptions = {}): Target {
+export function target({ options, baseUrl, tags }: Connection, opts: TargetOptions = {}): Target {
   const logstore = opts.logstore ?? options.logstore
   if (logstore === undefined) throw new ValidationError('logstore', 'not set, in createClient or per send')
   const text = (value: unknown) => stringifyValue(value ?? '') ?? ''
   return {
     baseUrl,
     logstore: checkLogstore(logstore),
-    envelope: envelope(text(opts.topic ?? options.topic), text(opts.source ?? options.source), { ...normalizeTags(options.tags), ...normalizeTags(opts.tags) }),
+    envelope: envelope(text(opts.topic ?? options.topic), text(opts.source ?? options.source), opts.tags ? { ...tags, ...normalizeTags(opts.tags) } : tags),
   }
 }
