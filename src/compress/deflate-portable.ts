@@ -3,6 +3,9 @@
 import { zlibSync } from 'fflate'
 import type { Codec } from './codec.js'
 
+/** Deflate level 6, for both deflate codecs: zlib's default, the usual balance of ratio and speed for JSON. */
+export const LEVEL = 6
+
 /**
  * The `deflate` codec computed by fflate (zlib-wrapped, level 6): runs anywhere, synchronously,
  * at about a third of node:zlib's speed. For React Native, mini-program engines and browsers
@@ -10,5 +13,5 @@ import type { Codec } from './codec.js'
  */
 export const deflatePortable: Codec = {
   name: 'deflate',
-  compress: (raw) => zlibSync(raw, { level: 6 }),
+  compress: (raw) => zlibSync(raw, { level: LEVEL }),
 }

@@ -6,9 +6,7 @@
 // module so that a bundle naming only `deflate` carries no fflate.
 import { ValidationError } from '../errors.js'
 import type { Codec } from './codec.js'
-
-/** Deflate level 6: zlib's default, the usual balance of ratio and speed for JSON. */
-export const LEVEL = 6
+import { LEVEL } from './deflate-portable.js'
 
 type NodeZlib = typeof import('node:zlib')
 const nodeZlib: NodeZlib | undefined =
@@ -45,4 +43,4 @@ export const deflate: Codec = {
   },
 }
 
-export { deflatePortable } from './deflate-portable.js'
+export { deflatePortable, LEVEL } from './deflate-portable.js'

@@ -3,10 +3,9 @@
 // zlib-wrapped at level 6, on the corpus's request bodies. Throughput is of input bytes.
 import { deflateSync as zlibDeflateSync } from 'node:zlib'
 import { zlibSync } from 'fflate'
-import { deflate } from '../../src/compress/deflate.js'
+import { deflate, LEVEL } from '../../src/compress/deflate.js'
 import { compare, type Figure, type Timing, totalBytes } from './harness.js'
 
-export const LEVEL = 6
 
 export const viaZlib = (b: Uint8Array): Uint8Array => zlibDeflateSync(b, { level: LEVEL })
 export const viaFflate = (b: Uint8Array): Uint8Array => zlibSync(b, { level: LEVEL })
