@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable, Writable } from 'node:stream'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../src/emulator/index.js'
 import { bin, root, run, runAsync } from './support/run.js'
@@ -12,6 +13,18 @@ const cli = join(root, 'src/cli/bin.ts')
 const dir = mkdtempSync(join(tmpdir(), 'sls-webtrack-cli-'))
 const children: ReturnType<typeof spawn>[] = []
 afterAll(() => children.forEach((c) => c.kill('SIGKILL')))
+
+/** A stream that keeps what is written to it (`text()`), to stand for the CLI's stderr. */
+function capture(isTTY = false): Writable & { text(): string } {
+  let text = ''
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      text += chunk
+      done()
+    },
+  })
+  return Object.assign(stream, { isTTY, text: () => text })
+}
 
 function startServe(args: string[] = []) {
   const child = spawn(tsx, [cli, 'serve', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -111,18 +124,8 @@ describe('sls-webtrack CLI', () => {
 describe('send on a TTY', () => {
   it('writes a progress line (logs, logs/s, raw and wire bytes) on stderr, then the summary', async () => {
     const { sendCommand } = await import('../src/cli/send.js')
-    const { Readable, Writable } = await import('node:stream')
     await using emu = await startEmulator({ logstores: ['web'] })
-    let err = ''
-    const tty = Object.assign(
-      new Writable({
-        write(chunk, _enc, done) {
-          err += chunk
-          done()
-        },
-      }),
-      { isTTY: true },
-    )
+    const tty = capture(true)
     const lines = Array.from({ length: 9000 }, (_, i) => JSON.stringify({ i, page: `/p/${i % 5}` })).join('\n')
     const code = await sendCommand(
       { project: 'tty-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' },
@@ -130,6 +133,7 @@ describe('send on a TTY', () => {
       tty,
     )
     expect(code).toBe(0)
+    const err = tty.text()
     expect(err).toMatch(/\r\d+ logs sent, \d+ logs\/s, [\d.]+ (B|KiB|MiB) raw, [\d.]+ (B|KiB|MiB) on the wire/)
     expect(err).toMatch(/9000 logs sent in \d+ requests/)
     expect(emu.logs()).toHaveLength(9000)
@@ -139,18 +143,12 @@ describe('send on a TTY', () => {
 describe('send: a log too big for any request', () => {
   it('is reported by its line number; the lines around it still go', async () => {
     const { sendCommand } = await import('../src/cli/send.js')
-    const { Readable, Writable } = await import('node:stream')
     await using emu = await startEmulator({ logstores: ['web'] })
-    let err = ''
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        err += chunk
-        done()
-      },
-    })
+    const sink = capture()
     const lines = [JSON.stringify({ i: 1 }), JSON.stringify({ i: 2, big: 'x'.repeat(3 * 1024 * 1024) }), JSON.stringify({ i: 3 })].join('\n')
     const code = await sendCommand({ project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' }, Readable.from([lines]), sink)
     expect(code).toBe(1)
+    const err = sink.text()
     expect(err).toMatch(/line 2: log: \d+ bytes cannot fit in one request/)
     expect(err).toMatch(/2 logs sent in 1 requests.*1 bad lines, 0 failed/)
     expect(emu.logs().map((r) => r.log.i)).toEqual(['1', '3'])
