@@ -49,6 +49,11 @@ describe('npm run bench -- --quick --no-write', () => {
     expect(results.deflate).toHaveLength(BODY_SETS.length)
     expectFigures(results.e2e.figures, 'e2e')
     expect(results.e2e.figures.map((f) => f.name)).toEqual(['compression: none', 'compression: lz4', 'compression: deflate'])
+    expectFigures(results.utf8.length, 'utf8 length')
+    expectFigures(results.utf8.encode, 'utf8 encode')
+    expect(results.utf8.logBytes).toBeGreaterThan(0)
+    expectFigures(results.push.figures, 'push')
+    expect(results.push.figures.map((f) => f.name)).toEqual(['1 topic', '100 topics', '1000 topics'])
   })
 
   it('end to end: every log reached the emulator; compression shrinks what goes on the wire', () => {

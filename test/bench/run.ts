@@ -16,6 +16,8 @@ import { benchE2e, BATCH_BYTES, type E2eResult } from './e2e.bench.js'
 import { benchEncode, bodies, corpus, LOGS, NORMALISATION_ONLY, SEED, type EncodeResult } from './encode.bench.js'
 import { collectsBetweenRounds, FULL, median, QUICK, type Figure, type Timing } from './harness.js'
 import { benchLz4, type Lz4Result } from './lz4.bench.js'
+import { benchPush, type PushResult } from './push.bench.js'
+import { benchUtf8, type Utf8Result } from './utf8.bench.js'
 
 export const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
 export const START = '<!-- bench:start -->'
@@ -52,6 +54,8 @@ export interface Results {
   readonly lz4: { readonly set: string; readonly result: Lz4Result }[]
   readonly deflate: { readonly set: string; readonly result: DeflateResult }[]
   readonly e2e: E2eResult
+  readonly utf8: Utf8Result
+  readonly push: PushResult
   /** The browser benchmark; `undefined` when it was skipped (see `browserSkipped`). */
   readonly browser: BrowserResult | undefined
   /** Why the browser benchmark was skipped. */
@@ -92,25 +96,30 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
   const loadStart = loadavg()[0]!
   const c = corpus(quick ? QUICK_LOGS : LOGS, SEED)
   log(`corpus: webLogs(${c.count}, ${SEED}), topics ${c.groups.map((g) => `${g.topic} ${g.raw.length}`).join(', ')}`)
-  log('1/5 encoding')
+  log('1/7 encoding')
   const encode = await benchEncode(c, timing)
   const sets = BODY_SETS.map((s) => ({ set: s.name, bodies: bodies(c, s.maxBytes) }))
-  log('2/5 lz4')
+  log('2/7 UTF-8')
+  const decoder = new TextDecoder()
+  const utf8 = await benchUtf8(c, sets[0]!.bodies.map((b) => decoder.decode(b)), timing)
+  log('3/7 lz4')
   const lz4 = []
   for (const s of sets) lz4.push({ set: s.set, result: await benchLz4(s.bodies, timing) })
-  log('3/5 deflate')
+  log('4/7 deflate')
   const deflate = []
   for (const s of sets) deflate.push({ set: s.set, result: await benchDeflate(s.bodies, timing) })
-  log('4/5 end to end')
+  log('5/7 end to end')
   const e2e = await benchE2e(c, quick ? QUICK : E2E_FULL)
+  log('6/7 tracker push')
+  const push = await benchPush(c, timing)
   let browser: BrowserResult | undefined
   let browserSkipped: string | undefined
   if (existsSync(CHROMIUM)) {
-    log('5/5 in the browser: our tracker and the official SDK')
+    log('7/7 in the browser: our tracker and the official SDK')
     browser = await benchBrowser({ ...(quick ? BROWSER_QUICK : BROWSER_FULL), logs: quick ? BROWSER_QUICK_LOGS : BROWSER_LOGS }, log)
   } else {
     browserSkipped = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
-    log(`5/5 in the browser: SKIPPED, ${browserSkipped}`)
+    log(`7/7 in the browser: SKIPPED, ${browserSkipped}`)
   }
   return {
     quick,
@@ -120,6 +129,8 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
     lz4,
     deflate,
     e2e,
+    utf8,
+    push,
     browser,
     browserSkipped,
     seconds: (performance.now() - started) / 1000,
@@ -199,6 +210,12 @@ export function renderTables(r: Results): string {
     `### 1. Encoding\n\n${r.logs} logs in ${encode.requests} requests (one per topic), ${kb(encode.bytes)} of JSON; throughput is of that output. The last row times normalisation alone, which the floor, given strings, never does: its × is the floor's time over its time (5× would mean a fifth of the floor's time).\n\n` +
       table(['subject', 'throughput', '× floor', 'rounds (IQR)', 'output'], throughputRows(encode.figures, (f) => (f.name === NORMALISATION_ONLY ? '—' : mbps(f.rate)), (f) => [f.name === NORMALISATION_ONLY ? '—' : kb(encode.bytes)])),
   )
+  parts.push(
+    `### 1b. UTF-8\n\nThe two UTF-8 steps of a send, each against what it replaced: the exact length of each log's JSON (${kb(r.utf8.logBytes)} in all; the tracker sizes every log at push) and the bytes of each request body (the ≤ 512 KiB bodies, ${kb(r.utf8.bodyBytes)}). Both give the same result as their baseline, checked before timing; throughput is of UTF-8 bytes.\n\n` +
+      table(['subject', 'throughput', '× baseline', 'rounds (IQR)'], throughputRows([...r.utf8.length], (f) => mbps(f.rate))) +
+      '\n\n' +
+      table(['subject', 'throughput', '× baseline', 'rounds (IQR)'], throughputRows([...r.utf8.encode], (f) => mbps(f.rate))),
+  )
   const lz4 = r.lz4.map(({ set, result }) => {
     const size = (name: string) => (name.startsWith('ours') ? result.sizes.ours : name.startsWith('lz4js') ? result.sizes.lz4js : result.sizes.native)
     return (
@@ -235,6 +252,10 @@ export function renderTables(r: Results): string {
           },
         ),
       ),
+  )
+  parts.push(
+    `### 6. Tracker push\n\n${r.push.logs} logs pushed one at a time into a fresh tracker (\`createTracker\` from the core, no codec), nothing sent during the timing, the same logs spread over more and more topics; logs/s is pushes per second.\n\n` +
+      table(['subject', 'logs/s', '× 1 topic', 'rounds (IQR)'], throughputRows(r.push.figures, (f) => int(f.rate))),
   )
   parts.push(renderBrowser(r))
   return parts.join('\n\n')
