@@ -6,18 +6,6 @@
 // greedy matches extended both ways, and a search step that grows on incompressible data.
 import type { Codec } from './codec.js'
 
-const HASH_LOG = 16 // 256 KiB, allocated once; 2^14 is as fast here, but 0.5-1.3% larger on 1 MB bodies
-const MIN_MATCH = 4
-const MF_LIMIT = 12 // the last match starts at least 12 bytes before the end...
-const LAST_LITERALS = 5 // ...and the last 5 bytes are always literals
-const MAX_DISTANCE = 65535
-const SKIP_TRIGGER = 6 // after 2^6 misses in a row, probe every 2nd byte, then every 3rd...
-// From this size on, the hash covers 5 bytes (lz4 does so on 64-bit targets, from 64 KiB on): it finds
-// fewer short matches and longer ones, 1-9% smaller output on 64 KiB-1 MB text and JSON; below
-// ~8 KiB the short matches matter more, and it is up to 2% worse there.
-const HASH5_MIN = 16384
-const SCRATCH_MAX = 1 << 20
-
 // Shared across calls: allocating them dominates the cost of small bodies.
 let table: Int32Array | undefined
 // The table holds `position + gen`. Each call moves `gen` past every value the previous call
@@ -37,6 +25,20 @@ let scratch = new Uint8Array(0)
  * @returns The block, in memory of its own: it shares nothing with `input` or with later calls.
  */
 export function lz4Block(input: Uint8Array): Uint8Array {
+  // Constants local to the function, so that the minifier inlines them (a module-level const
+  // survives bundling as a variable).
+  const HASH_LOG = 16 // 256 KiB, allocated once; 2^14 is as fast here, but 0.5-1.3% larger on 1 MB bodies
+  const MIN_MATCH = 4
+  const MF_LIMIT = 12 // the last match starts at least 12 bytes before the end...
+  const LAST_LITERALS = 5 // ...and the last 5 bytes are always literals
+  const MAX_DISTANCE = 65535
+  const SKIP_TRIGGER = 6 // after 2^6 misses in a row, probe every 2nd byte, then every 3rd...
+  // From this size on, the hash covers 5 bytes (lz4 does so on 64-bit targets, from 64 KiB on): it finds
+  // fewer short matches and longer ones, 1-9% smaller output on 64 KiB-1 MB text and JSON; below
+  // ~8 KiB the short matches matter more, and it is up to 2% worse there.
+  const HASH5_MIN = 16384
+  const SCRATCH_MAX = 1 << 20
+
   const n = input.length
   const bound = n + ((n / 255) | 0) + 16
   // Sized for the worst case, so the loop never checks for room. A body over SCRATCH_MAX gets a
