@@ -12,9 +12,6 @@ function checkName(path: string, rule: RegExp, name: unknown): string {
   return name
 }
 
-/** Throws a `ValidationError` unless `name` follows the service's project naming rules. */
-export const checkProject = (name: unknown): string => checkName('project', PROJECT, name)
-
 /** Throws a `ValidationError` unless `name` follows the service's Logstore naming rules. */
 export const checkLogstore = (name: unknown): string => checkName('logstore', LOGSTORE, name)
 
@@ -40,5 +37,8 @@ export function parseEndpoint(endpoint: unknown): string {
   return origin
 }
 
-/** `{scheme}://{project}.{endpoint host[:port]}` — the base URL of every request to a project. */
-export const projectBaseUrl = (project: string, origin: string): string => origin.replace('//', `//${checkProject(project)}.`)
+/**
+ * `{scheme}://{project}.{endpoint host[:port]}` — the base URL of every request to a project.
+ * Throws a `ValidationError` unless `project` follows the service's project naming rules.
+ */
+export const projectBaseUrl = (project: string, origin: string): string => origin.replace('//', `//${checkName('project', PROJECT, project)}.`)
