@@ -51,12 +51,11 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
   signal?.addEventListener('abort', onAbort)
   const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
   if (body.compressType) header['x-log-compresstype'] = body.compressType
-  const query: TrackQuery = { APIVersion: API_VERSION }
   try {
     // The two forms differ only in params and Content-Type: one call keeps one code path.
     const posting = http.POST('/logstores/{logstore}/track', {
       baseUrl: t.baseUrl,
-      params: { path: { logstore: t.logstore }, ...(headerless ? { query } : { header }) },
+      params: { path: { logstore: t.logstore }, ...(headerless ? { query: { APIVersion: API_VERSION } satisfies TrackQuery } : { header }) },
       body: body.bytes,
       bodySerializer: (b: unknown) => b as BodyInit,
       headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
