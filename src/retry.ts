@@ -20,7 +20,7 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelay
 
 /** One fully-defaulted policy from the option. */
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
-  return { ...DEFAULT_RETRY, ...(typeof option === 'object' ? option : option === undefined ? {} : { limit: +option }) }
+  return { ...DEFAULT_RETRY, ...(typeof option === 'object' ? option : option !== undefined && { limit: +option }) }
 }
 
 /** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */
