@@ -31,9 +31,6 @@ export class ValidationError extends WebTrackError {
   }
 }
 
-/** Codes the service answers with HTTP 403 when a write quota is exceeded; worth a retry. */
-export const QUOTA_ERROR_CODES: readonly string[] = ['WriteQuotaExceed', 'ShardWriteQuotaExceed']
-
 /** The service answered with an error status. */
 export class ServiceError extends WebTrackError {
   declare name: 'ServiceError'
@@ -62,9 +59,12 @@ export class ServiceError extends WebTrackError {
   }
 }
 
-/** 5xx, 429 and the 403 quota codes may succeed later; every other 4xx will not. */
+/**
+ * 5xx, 429 and the 403 quota codes (`WriteQuotaExceed`, `ShardWriteQuotaExceed`) may succeed
+ * later; every other 4xx will not.
+ */
 export function isRetryableStatus(status: number, errorCode?: string): boolean {
-  return status > 499 || status === 429 || (status === 403 && QUOTA_ERROR_CODES.includes(errorCode!))
+  return status > 499 || status === 429 || (status === 403 && /^(Shard)?WriteQuotaExceed$/.test(errorCode!))
 }
 
 /** The request never got an answer: DNS, connection refused or reset, CORS, offline. */
