@@ -95,22 +95,21 @@ export async function sendBatch(conn: Connection, logs: readonly EncodedLog[], t
 const newResult = (omitted: number): SendResult => ({ logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted })
 
 // One request: compressed once (retries resend the same bytes), posted, retried; its figures
-// are added to `result` once it is accepted.
+// are added to `result` once it is accepted. Retries are counted as they happen: `result`
+// reaches the caller only when every request was accepted, so a failed one's never show.
 async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>, result: SendResult): Promise<void> {
   const { options } = conn
   opts.signal?.throwIfAborted()
   const body = opts.headerless ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
-  let retries = 0
   const requestId = await withRetry(() => post(conn, t, body, raw.length, opts), retryPolicy(opts.retry ?? options.retry), {
     signal: opts.signal,
     sleep: options.sleep,
     onRetry: (info) => {
-      retries++
+      result.retries++
       options.onRetry?.(info)
     },
   })
   result.requests++
-  result.retries += retries
   result.rawBytes += raw.length
   result.wireBytes += body.bytes.length
   if (requestId) result.requestIds.push(requestId)
