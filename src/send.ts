@@ -49,13 +49,18 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
   const onAbort = () => controller.abort(signal!.reason)
   if (signal?.aborted) onAbort()
   signal?.addEventListener('abort', onAbort)
-  const header: TrackHeaders = { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize }
-  if (body.compressType) header['x-log-compresstype'] = body.compressType
   try {
     // The two forms differ only in params and Content-Type: one call keeps one code path.
     const posting = http.POST('/logstores/{logstore}/track', {
       baseUrl: t.baseUrl,
-      params: { path: { logstore: t.logstore }, ...(headerless ? { query: { APIVersion: API_VERSION } satisfies TrackQuery } : { header }) },
+      // openapi-fetch leaves out a header whose value is undefined: `x-log-compresstype` of an
+      // uncompressed body.
+      params: {
+        path: { logstore: t.logstore },
+        ...(headerless
+          ? { query: { APIVersion: API_VERSION } satisfies TrackQuery }
+          : { header: { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize, 'x-log-compresstype': body.compressType } satisfies TrackHeaders }),
+      },
       body: body.bytes,
       bodySerializer: (b: unknown) => b as BodyInit,
       headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
