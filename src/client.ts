@@ -100,7 +100,7 @@ const newResult = (omitted: number): SendResult => ({ logs: 0, requests: 0, retr
 async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>, result: SendResult): Promise<void> {
   const { options } = conn
   opts.signal?.throwIfAborted()
-  const body = opts.headerless ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
+  const body = opts.headerless ? { bytes: raw } : await compressBody(raw, options.compression)
   const requestId = await withRetry(() => post(conn, t, body, raw.length, opts), retryPolicy(opts.retry ?? options.retry), {
     signal: opts.signal,
     sleep: options.sleep,

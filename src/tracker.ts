@@ -441,7 +441,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       settled()
     }
     ;(async () => {
-      const body = hl ? { bytes: raw, compressType: undefined } : await compressBody(raw, options.compression)
+      const body = hl ? { bytes: raw } : await compressBody(raw, options.compression)
       wireBytes = body.bytes.length
       return post(conn, t.target, body, raw.length, { signal: ctl.signal, keepalive, headerless: hl })
     })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))

@@ -22,7 +22,7 @@ export function auto(codec: Codec, minBytes = 1024): CompressionPolicy {
 /** A body as it goes on the wire. */
 export interface WireBody {
   readonly bytes: Uint8Array
-  readonly compressType: Codec['name'] | undefined
+  readonly compressType?: Codec['name'] | undefined
 }
 
 /** Compresses `raw` as the option says (asynchronous codecs allowed). */
@@ -32,5 +32,5 @@ export async function compressBody(raw: Uint8Array, option: CompressionOption | 
     const bytes = await policy.codec.compress(raw)
     if (!policy.onlyIfSmaller || bytes.length < raw.length) return { bytes, compressType: policy.codec.name }
   }
-  return { bytes: raw, compressType: undefined }
+  return { bytes: raw }
 }
