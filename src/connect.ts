@@ -81,7 +81,7 @@ export function connect(options: ClientOptions): Connection {
   const { maxBytes = 3 * 1024 * 1024, maxLogs = MAX_LOGS_PER_REQUEST } = options.limits ?? {}
   if (!(maxBytes > 0 && maxLogs > 0)) throw new ValidationError('limits', 'must be positive')
   const tags = normalizeTags(options.tags) // an empty tag key fails now, not at the first send
-  const { compression: c } = options
+  const c = options.compression
   if (typeof c === 'object') ('codec' in c ? c.codec : c).check?.()
   return { options, baseUrl, limits: { maxBytes, maxLogs: Math.min(maxLogs, MAX_LOGS_PER_REQUEST) }, tags, http: createTrackClient({ fetch: options.fetch }) }
 }
