@@ -35,9 +35,9 @@ const noop = () => {}
  * when the caller aborts. In the header-less form `fetch` is called synchronously, which the
  * tracker's unload path relies on.
  */
-export async function post({ options, http }: Connection, t: Target, body: WireBody, rawSize: number, opts: PostOptions): Promise<string | undefined> {
+export async function post(conn: Connection, t: Target, body: WireBody, rawSize: number, opts: PostOptions): Promise<string | undefined> {
   const url = `${t.baseUrl}/logstores/${t.logstore}/track`
-  const timeoutMs = options.timeoutMs ?? 10_000
+  const timeoutMs = conn.options.timeoutMs ?? 10_000
   const { signal, headerless } = opts
   const controller = new AbortController()
   const own = controller.signal
@@ -51,7 +51,7 @@ export async function post({ options, http }: Connection, t: Target, body: WireB
   signal?.addEventListener('abort', onAbort)
   try {
     // The two forms differ only in params and Content-Type: one call keeps one code path.
-    const posting = http.POST('/logstores/{logstore}/track', {
+    const posting = conn.http.POST('/logstores/{logstore}/track', {
       baseUrl: t.baseUrl,
       // openapi-fetch leaves out a header whose value is undefined: `x-log-compresstype` of an
       // uncompressed body.
