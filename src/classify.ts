@@ -8,10 +8,10 @@ import { ServiceError } from './errors.js'
  * object, or the raw text when the body was not JSON (a proxy's HTML page, say).
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
-  const { status, headers } = response
+  const { status } = response
   // The wait the server asked for (`Retry-After`, seconds or an HTTP date), if any and at most
   // a minute; longer waits are the backoff's job, not the server's to impose. -1: none asked.
-  const retryAfter = headers.get('retry-after')
+  const retryAfter = response.headers.get('retry-after')
   const seconds = Number(retryAfter)
   const retryAfterMs = retryAfter ? (Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now()) : -1
   const json = typeof (body as components['schemas']['ErrorResponse'] | undefined)?.errorCode === 'string' ? (body as components['schemas']['ErrorResponse']) : undefined
@@ -19,7 +19,7 @@ export function serviceError(response: Response, body: unknown, url: string): Se
     status,
     errorCode: json ? json.errorCode : `HTTP${status}`,
     errorMessage: json ? String(json.errorMessage ?? '') : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
-    requestId: headers.get('x-log-requestid') ?? undefined,
+    requestId: response.headers.get('x-log-requestid') ?? undefined,
     url,
     retryAfterMs: retryAfterMs >= 0 && retryAfterMs <= 60_000 ? retryAfterMs : undefined,
   })
