@@ -51,11 +51,10 @@ export class ServiceError extends WebTrackError {
     url?: string | undefined
     retryAfterMs?: number | undefined
   }) {
-    const { status, errorCode, requestId, url } = init
-    super(`${status} ${errorCode}: ${init.errorMessage}${requestId ? ` (request id ${requestId})` : ''}${url ? ` — POST ${url}` : ''}`)
+    super(`${init.status} ${init.errorCode}: ${init.errorMessage}${init.requestId ? ` (request id ${init.requestId})` : ''}${init.url ? ` — POST ${init.url}` : ''}`)
     Object.assign(this, init)
     this.name = 'ServiceError'
-    ;(this as { retryable: boolean }).retryable = isRetryableStatus(status, errorCode)
+    ;(this as { retryable: boolean }).retryable = isRetryableStatus(init.status, init.errorCode)
   }
 }
 
