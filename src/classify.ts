@@ -8,7 +8,6 @@ import { ServiceError } from './errors.js'
  * object, or the raw text when the body was not JSON (a proxy's HTML page, say).
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
-  const { status } = response
   // The wait the server asked for (`Retry-After`, seconds or an HTTP date), if any and at most
   // a minute; longer waits are the backoff's job, not the server's to impose. -1: none asked.
   const retryAfter = response.headers.get('retry-after')
@@ -16,8 +15,8 @@ export function serviceError(response: Response, body: unknown, url: string): Se
   const retryAfterMs = retryAfter ? (Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now()) : -1
   const json = typeof (body as components['schemas']['ErrorResponse'] | undefined)?.errorCode === 'string' ? (body as components['schemas']['ErrorResponse']) : undefined
   return new ServiceError({
-    status,
-    errorCode: json ? json.errorCode : `HTTP${status}`,
+    status: response.status,
+    errorCode: json ? json.errorCode : `HTTP${response.status}`,
     errorMessage: json ? String(json.errorMessage ?? '') : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
     requestId: response.headers.get('x-log-requestid') ?? undefined,
     url,
