@@ -98,7 +98,7 @@ const newResult = (omitted: number): SendResult => ({ logs: 0, requests: 0, retr
 // are added to `result` once it is accepted. Retries are counted as they happen: `result`
 // reaches the caller only when every request was accepted, so a failed one's never show.
 async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>, result: SendResult): Promise<void> {
-  const { options } = conn
+  const options = conn.options
   opts.signal?.throwIfAborted()
   const body = opts.headerless ? { bytes: raw } : await compressBody(raw, options.compression)
   const requestId = await withRetry(() => post(conn, t, body, raw.length, opts), retryPolicy(opts.retry ?? options.retry), {
