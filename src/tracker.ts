@@ -282,15 +282,14 @@ function call<A extends unknown[]>(fn: ((...args: A) => void) | undefined, ...ar
  */
 export function createTracker(options: TrackerOptions): Tracker {
   const conn = connect(options)
-  const limits = conn.limits
   // A numeric option, or its default: a number, above `min` (or equal to it when `orEqual`).
   const num = (name: keyof TrackerOptions, fallback: number, orEqual?: boolean, min = 0): number => {
     const value = options[name] ?? fallback
     if (typeof value !== 'number' || !(value > min || (orEqual && value === min))) throw new ValidationError(name, `must be a number ${orEqual ? '≥' : '>'} ${min}, got ${String(value)}`)
     return value
   }
-  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, true, 1)), limits.maxLogs)
-  const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), limits.maxBytes)
+  const maxBatchLogs = Math.min(Math.floor(num('maxBatchLogs', 4096, true, 1)), conn.limits.maxLogs)
+  const maxBatchBytes = Math.min(num('maxBatchBytes', 512 * 1024), conn.limits.maxBytes)
   const lingerMs = num('lingerMs', 1000, true)
   const concurrency = Math.max(1, Math.floor(num('concurrency', 2)))
   const maxQueueBytes = num('maxQueueBytes', DEFAULT_MAX_QUEUE_BYTES)
@@ -528,7 +527,7 @@ export function createTracker(options: TrackerOptions): Tracker {
       }
       topics.set(key, t)
     }
-    const room = limits.maxBytes - t.env.bytes
+    const room = conn.limits.maxBytes - t.env.bytes
     let dropped = 0
     for (let i = 0; i < n; i++) {
       let log = list[i]!
