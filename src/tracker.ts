@@ -342,12 +342,13 @@ export function createTracker(options: TrackerOptions): Tracker {
 
   // ---- batching -------------------------------------------------------------------------
 
-  function ready(t: Topic): boolean {
+  /** Truthy when the topic's next batch may leave now (callers only test it). */
+  function ready(t: Topic): unknown {
     // One batch per topic in flight, so that a retried batch is never overtaken; a failed one
     // waits for its backoff, then leaves before the queue. (Closing flushes: everything is due.)
     if (t.backoff || t.heads.some((b) => b.ctl)) return false
     const q = t.queue
-    return !!(t.heads[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes)))
+    return t.heads[0] || (q[0] && (q[0].seq < t.due || q[0].seq < flushTo || exitTimer || q.length >= maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= maxBatchBytes))
   }
 
   /** Arms the linger timer of a topic that has logs waiting; when it fires, the next batch is due. */
