@@ -39,6 +39,8 @@ describe('npm run bench -- --quick --no-write', () => {
   it('gives finite, positive figures for every benchmark', () => {
     expectFigures(results.encode.figures, 'encode')
     expect(results.encode.figures).toHaveLength(4)
+    expectFigures(results.encode.literal, 'encode, literal floor')
+    expect(results.encode.literal).toHaveLength(2)
     for (const { set, result } of [...results.lz4, ...results.deflate]) {
       expectFigures(result.figures, set)
       expect(result.figures.length).toBeGreaterThanOrEqual(3)
