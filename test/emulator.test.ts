@@ -25,6 +25,7 @@ interface PostOptions {
   compress?: 'lz4' | 'deflate'
   rawSize?: number | string
   headers?: Record<string, string>
+  signal?: AbortSignal
 }
 
 /** POST in the headers form; `doc` is JSON-encoded unless it is already bytes. */
@@ -38,7 +39,7 @@ function post(emu: Emulator, doc: unknown, options: PostOptions = {}): Promise<R
     ...(options.compress ? { 'x-log-compresstype': options.compress } : {}),
     ...options.headers,
   }
-  return emu.fetch(trackUrl(emu, options), { method: 'POST', headers, body: new Uint8Array(body) })
+  return emu.fetch(trackUrl(emu, options), { method: 'POST', headers, body: new Uint8Array(body), signal: options.signal })
 }
 
 /** POST of arbitrary bytes with explicit headers (nothing filled in). */
@@ -495,6 +496,31 @@ describe('fault injection', () => {
     expect(emu.pending()).toBe(0)
   })
 
+  it('stall: a request whose client goes away while held is recorded at once and never stored', async () => {
+    emu.inject({ stall: true })
+    try {
+      const client = new AbortController()
+      const abandoned = post(emu, { __logs__: [{ n: 'abandoned' }] }, { signal: client.signal })
+      const kept = post(emu, { __logs__: [{ n: 'kept' }] })
+      await vi.waitFor(() => expect(emu.pending()).toBe(2))
+      client.abort()
+      await expect(abandoned).rejects.toThrow()
+      // Recorded when the client went away, while the stall still holds the other request.
+      await vi.waitFor(() => expect(emu.requests()).toEqual([expect.objectContaining({ form: 'headers', status: 0, fault: 'stall', logs: 0 })]))
+      expect(emu.pending()).toBe(1)
+      emu.inject({ stall: false })
+      expect((await kept).status).toBe(200)
+    } finally {
+      emu.inject({ stall: false })
+    }
+    expect(emu.logs().map((r) => r.log.n)).toEqual(['kept'])
+    expect(emu.requests().map((r) => [r.status, r.fault])).toEqual([
+      [0, 'stall'],
+      [200, undefined],
+    ])
+    expect(emu.pending()).toBe(0)
+  })
+
   it('clear() forgets records and queued faults', async () => {
     emu.inject({ fail: 5 })
     emu.inject({ delayMs: 20 })
@@ -559,6 +585,8 @@ describe('lifecycle', () => {
     await own.close()
     expect(await outcome).toBe('rejected')
     expect(own.logs()).toEqual([])
+    expect(own.requests()).toEqual([expect.objectContaining({ status: 0, fault: 'stall' })])
+    expect(own.pending()).toBe(0)
     await own.close() // idempotent
   })
 

@@ -1,5 +1,6 @@
 // Fault injection: a FIFO of counted faults (fail, drop, ackLoss), a counted or standing
-// delay, and a stall gate. Everything is per instance and consumed one request at a time.
+// delay, and a stall gate (which a request whose client went away leaves at once). Everything
+// is per instance and consumed one request at a time.
 import { ERROR_CODES, ERROR_EXAMPLES } from '../../generated/spec.js'
 import type { ErrorBody } from './rejection.js'
 import type { Injection } from './types.js'
@@ -69,10 +70,26 @@ export class FaultPlan {
     return { fault: head?.fault, delayMs: delay?.ms ?? 0 }
   }
 
-  /** Resolves when the request may proceed: at once, or when a stall is released. */
-  gate(): Promise<void> {
-    if (!this.#stalled) return Promise.resolve()
-    return new Promise((resolve) => this.#held.push(resolve))
+  /**
+   * Resolves when the request may proceed: `'open'` at once when no stall is in force,
+   * `'released'` when the stall is released (or the emulator closes), `'gone'` as soon as
+   * `gone` aborts while the request is held (its client went away: it leaves the hold).
+   */
+  gate(gone: AbortSignal): Promise<'open' | 'released' | 'gone'> {
+    if (!this.#stalled) return Promise.resolve('open')
+    if (gone.aborted) return Promise.resolve('gone')
+    return new Promise((resolve) => {
+      const release = () => {
+        gone.removeEventListener('abort', leave)
+        resolve('released')
+      }
+      const leave = () => {
+        this.#held = this.#held.filter((held) => held !== release)
+        resolve('gone')
+      }
+      gone.addEventListener('abort', leave, { once: true })
+      this.#held.push(release)
+    })
   }
 
   /** Releases every held request in arrival order (the stall itself stays as set). */

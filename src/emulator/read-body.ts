@@ -31,6 +31,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<BodyRead>
   if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
     return Promise.resolve({ bytes: EMPTY, wireBytes: Number(declared), overLimit: true })
   }
+  // Destroyed before we got to it (the client went away): its 'close' was already emitted.
+  if (req.destroyed && !req.readableEnded) return Promise.reject(new ClientGone())
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let total = 0

@@ -1,6 +1,7 @@
 // The emulator's HTTP server: one instance per call, no module state. Each request goes
 // through: CORS/request id → preflight? → stall gate → injected fault → route → form checks →
-// body → decompression → document checks → store → (delay) → answer.
+// body → decompression → document checks → store → (delay) → answer. A request whose client
+// goes away while a stall holds it stops at the gate, recorded with `fault: 'stall'`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
@@ -178,8 +179,18 @@ export class EmulatorServer implements Emulator {
         form,
         receivedAt,
       }
-      await this.#faults.gate()
-      if (this.#closing.signal.aborted) return
+      // A request held by a stall is unread, as at a server that has not got to it yet: if its
+      // client goes away meanwhile, it leaves the hold at once and is never processed (its body,
+      // already buffered here, is not stored). So does every held request when the emulator closes.
+      const gone = new AbortController()
+      const onGone = () => gone.abort()
+      res.once('close', onGone)
+      const passed = await this.#faults.gate(gone.signal)
+      res.off('close', onGone)
+      if (passed === 'gone' || this.#closing.signal.aborted) {
+        if (passed !== 'open') record.fault = 'stall'
+        return
+      }
       const { fault, delayMs } = this.#faults.take()
       if (fault) record.fault = fault.kind
       if (delayMs > 0) record.delayedMs = delayMs

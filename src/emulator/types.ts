@@ -66,8 +66,13 @@ export interface EmulatorLogRecord {
  */
 export type RequestForm = 'headers' | 'headerless' | 'get' | 'other'
 
-/** A fault that was applied to a request by {@link Injection}. */
-export type FaultKind = 'fail' | 'drop' | 'ackLoss'
+/**
+ * A fault that was applied to a request by {@link Injection}. `'stall'` marks a request that
+ * a stall held and that was never processed: its client went away, or the emulator closed,
+ * before the stall was released (a request that a stall held and then released is processed
+ * normally and carries no `'stall'`).
+ */
+export type FaultKind = 'fail' | 'drop' | 'ackLoss' | 'stall'
 
 /** One request the emulator received (CORS preflights are not recorded). */
 export interface EmulatorRequestRecord {
@@ -81,10 +86,11 @@ export interface EmulatorRequestRecord {
   logstore: string | undefined
   /**
    * HTTP status the emulator decided on (200 means the logs were stored). `0` when no
-   * decision was made: the request was dropped by an injected `drop`, the client went away,
-   * or the emulator closed while the request was held by a stall. With `fault: 'ackLoss'`,
-   * or when the emulator closed during an injected delay, the status was decided but never
-   * sent.
+   * decision was made: the request was dropped by an injected `drop`, the client went away
+   * (while a stall held the request: with `fault: 'stall'`, and nothing of it was stored),
+   * or the emulator closed while the request was held by a stall (`fault: 'stall'`). With
+   * `fault: 'ackLoss'`, or when the emulator closed during an injected delay, the status was
+   * decided but never sent.
    */
   status: number
   /** Error code of an error answer. */
@@ -158,6 +164,13 @@ export interface DelayInjection {
  * `stall: true` holds every request unanswered (body unread) until `stall: false`, which
  * releases the held requests in arrival order. `close()` also releases them (by closing
  * their connections).
+ *
+ * A held request is one the server has not got to yet: when its client goes away (aborts,
+ * or a browser cancels it as the page unloads) before the stall is released, the request
+ * leaves the hold at once and is never processed. Its logs are not stored, even though its
+ * body may already have reached the emulator; it is recorded at that moment with
+ * `status: 0` and `fault: 'stall'`, and no longer counts in `pending()`. The same record
+ * marks the requests still held when the emulator closes.
  */
 export interface StallInjection {
   /** Whether to hold requests. */
@@ -191,7 +204,10 @@ export interface Emulator extends AsyncDisposable {
   logs(): EmulatorLogRecord[]
   /** Every request received except CORS preflights, in the order answered (a copy). */
   requests(): EmulatorRequestRecord[]
-  /** Number of requests received and not yet answered (held by a stall, delayed or in progress). */
+  /**
+   * Number of requests received and not yet answered (held by a stall, delayed or in
+   * progress). A request whose client went away while a stall held it is no longer counted.
+   */
   pending(): number
   /**
    * Forgets recorded logs and requests and every injection not yet consumed. A stall stays in
