@@ -2,7 +2,9 @@
 // and CJS, runtime dependencies limited to openapi-fetch and fflate, the CLI runnable.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { startEmulator } from '../src/emulator/index.js'
 import { bin, root, run } from './support/run.js'
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -79,5 +81,67 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
     expect(withPortable.some((f) => f.includes('fflate'))).toBe(true)
     const noCodec = await inputs("import { createClient } from 'sls-webtrack/core'; createClient({ project: 'p-1', endpoint: 'e.com' })")
     expect(noCodec.some((f) => f.includes('fflate') || f.includes('lz4'))).toBe(false)
+  })
+})
+
+// Issue 6's budgets (5 / 6.5 / 8 kB) are missed, and the note says why: openapi-fetch is most of
+// the gap. Checked here, so the claim cannot go stale: openapi-fetch's `createClient` alone is
+// over half the core budget, and with a stand-in for it (what a client generated for our one
+// operation would be: build the URL, set the headers, fetch, read the error body) every budget
+// holds with every feature of ours kept. The stand-in is shown to work against the emulator.
+describe('what the size budgets are up against (gzip level 9 of the minified bundle)', () => {
+  const STAND_IN = `export default (o) => ({ async POST(path, init) {
+    const p = init.params
+    let url = init.baseUrl + path.replace('{logstore}', p.path.logstore)
+    if (p.query) url += '?' + new URLSearchParams(p.query)
+    const headers = new Headers(init.headers)
+    for (const k in p.header) if (p.header[k] !== undefined) headers.set(k, String(p.header[k]))
+    const response = await (o.fetch || fetch)(url, { method: 'POST', headers, body: init.body, signal: init.signal, keepalive: init.keepalive })
+    let error
+    if (!response.ok) { const text = await response.text(); try { error = JSON.parse(text) } catch { error = text } }
+    return { response, error }
+  } })`
+  const bundle = async (code: string, standIn: boolean, platform: 'browser' | 'node' = 'browser') => {
+    const { build } = await import('esbuild')
+    const plugins = standIn
+      ? [{ name: 'stand-in', setup: (b: import('esbuild').PluginBuild) => {
+          b.onResolve({ filter: /^openapi-fetch$/ }, () => ({ path: 'openapi-fetch', namespace: 'stand-in' }))
+          b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: STAND_IN, loader: 'js' }))
+        } }]
+      : []
+    const out = await build({ stdin: { contents: code, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform, write: false, plugins })
+    return out.outputFiles[0]!.text
+  }
+  const gz = (text: string) => gzipSync(text, { level: 9 }).length
+  const apps = {
+    core: "import { createClient } from 'sls-webtrack/core'; globalThis.x = createClient",
+    coreLz4: "import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createClient, lz4]",
+    trackerLz4: "import { createTracker } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createTracker, lz4]",
+  }
+  const budgets = { core: 5000, coreLz4: 6500, trackerLz4: 8000 }
+
+  it('openapi-fetch alone is over half the core budget; with a stand-in, every budget holds', async () => {
+    const alone = gz(await bundle("import createClient from 'openapi-fetch'; globalThis.x = createClient", false))
+    expect(alone).toBeGreaterThan(budgets.core / 2)
+    for (const [name, code] of Object.entries(apps) as [keyof typeof apps, string][]) {
+      const [real, standIn] = [gz(await bundle(code, false)), gz(await bundle(code, true))]
+      expect(real - standIn, `${name}: what openapi-fetch adds`).toBeGreaterThan(2000)
+      expect(standIn, `${name} with the stand-in`).toBeLessThanOrEqual(budgets[name])
+    }
+  })
+
+  it('the stand-in is a working client: a send through it is stored by the emulator', async () => {
+    const code = await bundle("export { createClient } from 'sls-webtrack/core'", true, 'node')
+    const { createClient } = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as typeof import('../src/core.js')
+    const emu = await startEmulator({ projects: ['stand-in'], logstores: ['web'] })
+    try {
+      const client = createClient({ project: 'stand-in', endpoint: emu.endpoint, logstore: 'web', fetch: emu.fetch })
+      await client.send([{ event: 'click', n: 1 }], { topic: 't' })
+      await expect(client.send([{ __topic__: 'x' }])).rejects.toThrow(/reserved/)
+      expect(emu.logs().map((l) => l.log)).toMatchObject([{ event: 'click', n: '1' }])
+      expect(emu.requests().map((r) => r.status)).toEqual([200]) // the reserved key never left
+    } finally {
+      await emu.close()
+    }
   })
 })
