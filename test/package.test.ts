@@ -145,3 +145,29 @@ describe('what the size budgets are up against (gzip level 9 of the minified bun
     }
   })
 })
+
+// docs/benchmarks.md sets our bundles next to the peers'. Every figure of that table is measured
+// here, the same way for all (esbuild, minified, ESM, browser; gzip level 9), so none is stale.
+describe('the peers table in docs/benchmarks.md', () => {
+  const peers: [row: string, app: string][] = [
+    ['sls-webtrack core', "import { createClient } from 'sls-webtrack/core'; globalThis.x = createClient"],
+    ['sls-webtrack tracker + LZ4', "import { createTracker } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createTracker, lz4]"],
+    ['`@aliyun-sls/web-track-browser`', "import SlsTracker from '@aliyun-sls/web-track-browser'; globalThis.x = new SlsTracker({ host: 'cn-hangzhou.log.aliyuncs.com', project: 'p', logstore: 'l' })"],
+    [
+      'OpenTelemetry logs',
+      "import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs'; import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http'; new LoggerProvider({ processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url: 'https://collector.example.com/v1/logs' }))] }).getLogger('web').emit({ body: 'click', attributes: { target: 'buy' } })",
+    ],
+    ['`@datadog/browser-logs`', "import { datadogLogs } from '@datadog/browser-logs'; datadogLogs.init({ clientToken: 'pub', site: 'datadoghq.com' }); datadogLogs.logger.info('click', { target: 'buy' })"],
+  ]
+  const doc = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8').split('\n')
+
+  it.each(peers)('%s: the figure stated is the one measured', async (row, app) => {
+    const { build } = await import('esbuild')
+    const out = await build({ stdin: { contents: app, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, logLevel: 'error' })
+    const measured = gzipSync(out.outputFiles[0]!.text, { level: 9 }).length / 1000
+    const line = doc.find((l) => l.startsWith(`| ${row}`))
+    expect(line, `a row starting "| ${row}"`).toBeDefined()
+    const stated = Number(/([\d.]+) kB \|$/.exec(line!)?.[1])
+    expect(Math.abs(stated - measured), `stated ${stated} kB, measured ${measured.toFixed(3)} kB`).toBeLessThanOrEqual(0.01)
+  })
+})
