@@ -54,12 +54,23 @@ describe('package', () => {
 })
 
 describe('bundle size and tree-shaking (browser bundles, minified)', () => {
-  it('every size-limit budget holds (gzip)', () => {
+  it('every size-limit budget holds (gzip), and docs/benchmarks.md states each size and limit as measured', () => {
     const r = run(bin('size-limit'), ['--json'])
     const results = JSON.parse(r.stdout!) as { name: string; size: number; passed: boolean }[]
     expect(results.length).toBeGreaterThanOrEqual(6)
     for (const res of results) expect(res, `${res.name}: ${res.size} B`).toMatchObject({ passed: true })
     expect(r.status, r.out).toBe(0)
+    // The doc's table has a row per check, named as the check up to its parenthesis.
+    const config = JSON.parse(readFileSync(join(root, '.size-limit.json'), 'utf8')) as { name: string; limit: string }[]
+    const doc = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8').split('\n')
+    for (const res of results) {
+      const name = res.name.split(' (')[0]!
+      const line = doc.find((l) => l.startsWith(`| ${name} |`) || l.startsWith(`| ${name} (`))
+      expect(line, `a row for "${name}"`).toBeDefined()
+      const [, size, limit] = /\| ([\d.]+) kB \| ([\d.]+ k?B) \|/.exec(line!) ?? []
+      expect(Math.abs(Number(size) - res.size / 1000), `${name}: stated ${size} kB, measured ${res.size} B`).toBeLessThanOrEqual(0.01)
+      expect(limit, `${name}: the CI limit`).toBe(config.find((c) => c.name === res.name)!.limit)
+    }
   })
 
   it('only a bundle that names deflatePortable contains fflate', async () => {
