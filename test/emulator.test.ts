@@ -1,6 +1,7 @@
 // The emulator, over real HTTP: plain fetch through emu.fetch (host routing via
 // X-Forwarded-Host) and node:http where the Host header itself matters.
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -519,6 +520,27 @@ describe('fault injection', () => {
       [200, undefined],
     ])
     expect(emu.pending()).toBe(0)
+  })
+
+  it('stall: requests pipelined on one connection that goes away are all recorded at once', async () => {
+    emu.inject({ stall: true })
+    try {
+      const body = JSON.stringify({ __logs__: [{ n: 'pipelined' }] })
+      const request = `POST /logstores/web/track HTTP/1.1\r\nHost: my-project.localhost:${emu.port}\r\nx-log-apiversion: 0.6.0\r\nx-log-bodyrawsize: ${body.length}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+      const socket = connect(emu.port, '127.0.0.1')
+      socket.on('error', () => {}) // destroyed on purpose below
+      socket.write(request + request)
+      await vi.waitFor(() => expect(emu.pending()).toBe(2))
+      socket.destroy()
+      await vi.waitFor(() => expect(emu.pending()).toBe(0))
+      expect(emu.requests().map((r) => [r.status, r.fault])).toEqual([
+        [0, 'stall'],
+        [0, 'stall'],
+      ])
+    } finally {
+      emu.inject({ stall: false })
+    }
+    expect(emu.logs()).toEqual([])
   })
 
   it('clear() forgets records and queued faults', async () => {

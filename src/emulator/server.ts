@@ -182,11 +182,14 @@ export class EmulatorServer implements Emulator {
       // A request held by a stall is unread, as at a server that has not got to it yet: if its
       // client goes away meanwhile, it leaves the hold at once and is never processed (its body,
       // already buffered here, is not stored). So does every held request when the emulator closes.
+      // The request's own 'close', not the response's: a request pipelined behind another has no
+      // response attached to the socket yet, but Node destroys it too when the connection goes.
+      // A held request's body is unread, so its 'close' can only mean the client left.
       const gone = new AbortController()
       const onGone = () => gone.abort()
-      res.once('close', onGone)
+      req.once('close', onGone)
       const passed = await this.#faults.gate(gone.signal)
-      res.off('close', onGone)
+      req.off('close', onGone)
       if (passed === 'gone' || this.#closing.signal.aborted) {
         if (passed !== 'open') record.fault = 'stall'
         return
