@@ -206,6 +206,29 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     }
   })
 
+  it('3b2. the same in a visible page: the cancelled request is never stored, yet every log arrives', async () => {
+    // Playwright's page stays visible: unloading it fires `pagehide` (final), then
+    // `visibilitychange`. Whichever path rescues the cancelled request (the re-send at
+    // `pagehide`, or its retry sent on keep-alive by the later flush), no log may be lost.
+    const emu = await emulator()
+    emu.inject({ stall: true })
+    const page = await openPage(emu.endpoint, { lingerMs: 0 })
+    await push(page, 50)
+    await until('the first request held by the emulator', () => emu.pending() === 1)
+    await page.evaluate(() => {
+      for (let i = 50; i < 70; i++) (window as any).tracker.push({ i })
+      setTimeout(() => location.assign('/other.html'), 0)
+    })
+    await page.waitForURL('**/other.html')
+    const cancelled = () => emu.requests().filter((r) => r.form === 'headers')
+    await until('the cancelled request recorded by the emulator', () => cancelled().length > 0)
+    expect(cancelled()).toEqual([expect.objectContaining({ status: 0, fault: 'stall', logs: 0 })])
+    emu.inject({ stall: false })
+    await until('logs 0..69 at the emulator', () => new Set(arrivedIds(emu)).size === 70, 8_000).catch(() => {})
+    expect([...new Set(arrivedIds(emu))].sort((a, b) => a - b)).toEqual(range(70))
+    await page.close()
+  })
+
   it('3c. logs pushed right before the page is hidden arrive (window minimised over CDP)', async () => {
     const emu = await emulator()
     const own = await startOwnChromium()
