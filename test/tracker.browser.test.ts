@@ -172,6 +172,31 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     await page.close()
   })
 
+  /**
+   * Logs 0..49 go out in a regular request that the stalled emulator holds; the page is then
+   * hidden (when `hidden`), pushes 50..69 and navigates away. Checks that the cancelled request
+   * was never stored and that every log arrives once the stall is released (at least once: the
+   * tracker's promise).
+   */
+  async function inFlightAtNavigation(emu: Emulator, page: Page, hidden: boolean): Promise<void> {
+    await push(page, 50)
+    await until('the first request held by the emulator', () => emu.pending() === 1)
+    if (hidden) await hide(page) // not final: the regular request in flight is left alone
+    await page.evaluate(() => {
+      for (let i = 50; i < 70; i++) (window as any).tracker.push({ i })
+      setTimeout(() => location.assign('/other.html'), 0)
+    })
+    await page.waitForURL('**/other.html')
+    // The regular request was cancelled while held: the emulator never processed it.
+    const cancelled = () => emu.requests().filter((r) => r.form === 'headers')
+    await until('the cancelled request recorded by the emulator', () => cancelled().length > 0)
+    expect(cancelled()).toEqual([expect.objectContaining({ status: 0, fault: 'stall', logs: 0 })])
+    emu.inject({ stall: false })
+    // If no path rescues logs 0..49, they never arrive: the assertion below shows which are missing.
+    await until('logs 0..69 at the emulator', () => new Set(arrivedIds(emu)).size === 70, 8_000).catch(() => {})
+    expect([...new Set(arrivedIds(emu))].sort((a, b) => a - b)).toEqual(range(70))
+  }
+
   it('3b. a request in flight when the page navigates away is re-sent on keep-alive: every log arrives', async () => {
     // Chromium cancels a page's regular requests as it unloads it, and fires `visibilitychange`
     // (hidden) after `pagehide`: in a visible page that second flush would re-send the cancelled
@@ -182,24 +207,7 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     emu.inject({ stall: true }) // requests are held unread: nothing is stored yet
     const own = await startOwnChromium()
     try {
-      const page = await openPage(emu.endpoint, { lingerMs: 0 }, own.browser)
-      await push(page, 50)
-      await until('the first request held by the emulator', () => emu.pending() === 1)
-      await hide(page) // not final: the regular request in flight is left alone
-      await page.evaluate(() => {
-        for (let i = 50; i < 70; i++) (window as any).tracker.push({ i })
-        setTimeout(() => location.assign('/other.html'), 0)
-      })
-      await page.waitForURL('**/other.html')
-      // The regular request was cancelled while held: the emulator never processed it.
-      const cancelled = () => emu.requests().filter((r) => r.form === 'headers')
-      await until('the cancelled request recorded by the emulator', () => cancelled().length > 0)
-      expect(cancelled()).toEqual([expect.objectContaining({ status: 0, fault: 'stall', logs: 0 })])
-      emu.inject({ stall: false })
-      // Without the re-send, logs 0..49 never arrive: the assertion below shows which are missing.
-      await until('logs 0..69 at the emulator', () => new Set(arrivedIds(emu)).size === 70, 8_000).catch(() => {})
-      // At least once (the tracker's promise; the cancelled request itself was never stored).
-      expect([...new Set(arrivedIds(emu))].sort((a, b) => a - b)).toEqual(range(70))
+      await inFlightAtNavigation(emu, await openPage(emu.endpoint, { lingerMs: 0 }, own.browser), true)
       expect(emu.requests().filter((r) => r.status === 200).every((r) => r.form === 'headerless')).toBe(true)
     } finally {
       await own.close()
@@ -213,19 +221,7 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     const emu = await emulator()
     emu.inject({ stall: true })
     const page = await openPage(emu.endpoint, { lingerMs: 0 })
-    await push(page, 50)
-    await until('the first request held by the emulator', () => emu.pending() === 1)
-    await page.evaluate(() => {
-      for (let i = 50; i < 70; i++) (window as any).tracker.push({ i })
-      setTimeout(() => location.assign('/other.html'), 0)
-    })
-    await page.waitForURL('**/other.html')
-    const cancelled = () => emu.requests().filter((r) => r.form === 'headers')
-    await until('the cancelled request recorded by the emulator', () => cancelled().length > 0)
-    expect(cancelled()).toEqual([expect.objectContaining({ status: 0, fault: 'stall', logs: 0 })])
-    emu.inject({ stall: false })
-    await until('logs 0..69 at the emulator', () => new Set(arrivedIds(emu)).size === 70, 8_000).catch(() => {})
-    expect([...new Set(arrivedIds(emu))].sort((a, b) => a - b)).toEqual(range(70))
+    await inFlightAtNavigation(emu, page, false)
     await page.close()
   })
 
