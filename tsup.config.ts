@@ -4,6 +4,9 @@ import { defineConfig } from 'tsup'
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
 
 // Client entries run everywhere (browsers, workers, Node, edge); the emulator and the CLI are Node.
+// The client entries share chunks (one copy of each class across entries, in ESM and in CJS),
+// and the main entry's fflate is a chunk of its own, behind `import()` in both formats (Node,
+// Bun and Deno run `import()` in CommonJS too, and bundlers split it there as in ESM).
 export default defineConfig([
   {
     entry: {
@@ -31,6 +34,8 @@ export default defineConfig([
   {
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
+    // One file: the main entry's on-demand fflate is inlined, not a chunk beside the client's.
+    splitting: false,
     sourcemap: true,
     target: 'node18',
     platform: 'node',

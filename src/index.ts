@@ -11,7 +11,8 @@ import { createTracker as createCoreTracker, type Tracker, type TrackerOptions a
 
 export * from './core.js'
 export { lz4, lz4Block } from './compress/lz4.js'
-export { deflate, deflatePortable, hasNativeDeflate } from './compress/deflate.js'
+export { deflate, hasNativeDeflate } from './compress/deflate-native.js'
+export { deflateOnDemand as deflatePortable } from './compression-names.js'
 export type { CompressionName } from './compression-names.js'
 
 /** Options of `createClient` in the main entry: `compression` also takes a codec's name. */

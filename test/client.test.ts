@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest'
 import {
   createClient,
   deflate,
-  deflatePortable,
   lz4,
   NetworkError,
   SendError,
@@ -20,6 +19,7 @@ import {
   trackUrl,
   type ClientOptions,
 } from '../src/index.js'
+import { deflatePortable } from '../src/compress/deflate.js'
 import { fail, hasPythonLz4, ok, pythonLz4Decode, recordingFetch, type WireRequest } from './support/wire.js'
 
 const base = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression: 'none' } as const
@@ -312,7 +312,7 @@ describe('compression', () => {
     expect(json(req).__logs__).toHaveLength(500)
   })
 
-  it('in a runtime without node:zlib or CompressionStream, `deflate` fails at creation and deflatePortable works', () => {
+  it("in a runtime without node:zlib or CompressionStream, `deflate` fails at creation, deflatePortable works, and the main entry's 'deflate' sends deflate", async () => {
     // The package's entries, bundled and run in a bare V8 context: no `process`, no
     // CompressionStream (what React Native or a mini-program engine offers).
     const { outputFiles } = buildSync({
@@ -327,7 +327,8 @@ describe('compression', () => {
       platform: 'neutral',
       write: false,
     })
-    const sandbox = { TextEncoder, URL, AbortController, Uint8Array, pkg: undefined as any }
+    // What a send needs besides (fetch is passed in): still no `process`, no CompressionStream.
+    const sandbox = { TextEncoder, URL, URLSearchParams, AbortController, AbortSignal, Uint8Array, Request, Headers, Response, FormData, setTimeout, clearTimeout, pkg: undefined as any }
     runInNewContext(outputFiles[0]!.text, sandbox)
     const pkg = sandbox.pkg
     expect(pkg.hasNativeDeflate).toBe(false)
@@ -343,8 +344,12 @@ describe('compression', () => {
     expect(error.message).toMatch(/deflatePortable/)
     expect(() => pkg.createClient({ ...options, compression: pkg.auto(pkg.deflate) })).toThrow(/deflatePortable/)
     expect(pkg.createClient({ ...options, compression: pkg.deflatePortable }).options.compression).toBe(pkg.deflatePortable)
-    // The main entry's name 'deflate' takes the portable codec here.
-    expect(pkg.createMainClient({ ...options, compression: 'deflate' }).options.compression).toBe(pkg.deflatePortable)
+    // The main entry's name 'deflate' takes the portable codec here (loaded on demand).
+    const wire = recordingFetch()
+    await pkg.createMainClient({ ...options, compression: 'deflate', fetch: wire.fetch }).send(corpus(50))
+    const req = wire.requests[0]!
+    expect(req.headers.get('x-log-compresstype')).toBe('deflate')
+    expect(json(req).__logs__).toHaveLength(50)
     const raw = new TextEncoder().encode(JSON.stringify(corpus(20)))
     expect(new Uint8Array(inflateSync(pkg.deflatePortable.compress(raw)))).toEqual(raw)
   })

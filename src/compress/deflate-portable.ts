@@ -1,10 +1,9 @@
 // Deflate in JavaScript (fflate), synchronous, for runtimes without a native deflate. Its own
-// module: fflate is about 3.3 kB of a bundle, paid only by an application that names it.
+// module: fflate is about 3.3 kB of a bundle, paid only by an application that names it, or
+// loaded on demand by the main entry's `'deflate'` (compression-names.ts). It imports only
+// fflate, so that as a chunk of its own it shares no code with the main entry's chunk.
 import { zlibSync } from 'fflate'
 import type { Codec } from './codec.js'
-
-/** Deflate level 6, for both deflate codecs: zlib's default, the usual balance of ratio and speed for JSON. */
-export const LEVEL = 6
 
 /**
  * The `deflate` codec computed by fflate (zlib-wrapped, level 6): runs anywhere, synchronously,
@@ -13,5 +12,6 @@ export const LEVEL = 6
  */
 export const deflatePortable: Codec = {
   name: 'deflate',
-  compress: (raw) => zlibSync(raw, { level: LEVEL }),
+  // Level 6, LEVEL of deflate-native.ts, written out so as to import nothing of ours.
+  compress: (raw) => zlibSync(raw, { level: 6 }),
 }

@@ -1,46 +1,6 @@
-// Deflate, native: node:zlib in Node, Bun and Deno (found through `process.getBuiltinModule`,
-// so that no bundler sees a `node:` import), `CompressionStream` in browsers and workers. Both
-// are faster than any JavaScript deflate (node:zlib runs about 3.5× fflate here) and cost a
-// bundle nothing. Runtimes with neither (React Native, mini-program engines, browsers before
-// 2023) take `deflatePortable`, fflate in JavaScript, from this same entry; it lives in its own
-// module so that a bundle naming only `deflate` carries no fflate.
-import { ValidationError } from '../errors.js'
-import type { Codec } from './codec.js'
-import { LEVEL } from './deflate-portable.js'
-
-type NodeZlib = typeof import('node:zlib')
-const nodeZlib: NodeZlib | undefined =
-  typeof process === 'object' && typeof process.getBuiltinModule === 'function'
-    ? (process.getBuiltinModule('node:zlib') as NodeZlib | undefined)
-    : undefined
-
-/** Whether this runtime has a native deflate (node:zlib or `CompressionStream`) for `deflate`. */
-export const hasNativeDeflate: boolean = !!nodeZlib || typeof CompressionStream === 'function'
-
-async function streamDeflate(raw: Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([raw as BlobPart]).stream().pipeThrough(new CompressionStream('deflate'))
-  return new Uint8Array(await new Response(stream).arrayBuffer())
-}
-
-/**
- * The `deflate` codec (`x-log-compresstype: deflate`, zlib-wrapped, level 6), native:
- * node:zlib where the runtime has it, else `CompressionStream`. A client or tracker given it
- * where neither exists throws a `ValidationError` when it is created; use `deflatePortable`
- * there (or `lz4`).
- */
-export const deflate: Codec = {
-  name: 'deflate',
-  compress: nodeZlib
-    ? (raw) => {
-        const out = nodeZlib.deflateSync(raw, { level: LEVEL })
-        return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
-      }
-    : streamDeflate,
-  check() {
-    if (!hasNativeDeflate) {
-      throw new ValidationError('compression', 'deflate needs node:zlib or CompressionStream, and this runtime has neither: use deflatePortable or lz4')
-    }
-  },
-}
-
-export { deflatePortable, LEVEL } from './deflate-portable.js'
+// `sls-webtrack/deflate`: both deflate codecs. `deflate` is native (node:zlib or
+// `CompressionStream`, deflate-native.ts); `deflatePortable` is fflate in JavaScript
+// (deflate-portable.ts), for runtimes with neither. Each lives in its own module, so that a
+// bundle naming only `deflate` carries no fflate.
+export { deflate, hasNativeDeflate, LEVEL } from './deflate-native.js'
+export { deflatePortable } from './deflate-portable.js'
