@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator } from '../src/emulator/index.js'
+import { upFrontOutputs } from './size/up-front.mjs'
 import { bin, root, run } from './support/run.js'
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -46,6 +47,43 @@ describe('package', () => {
     expect(r2.status, r2.out).toBe(0)
   })
 
+  it("with no native deflate, the main entry's 'deflate' loads fflate on demand and sends deflate, from ESM and from CJS", () => {
+    // Node with node:zlib (as `getBuiltinModule` finds it) and CompressionStream taken away
+    // before the package loads: what React Native or a mini-program engine offers. Each run
+    // sends through the main entry's 'deflate' and its `deflatePortable`, and compresses with
+    // `sls-webtrack/deflate`'s synchronous `deflatePortable`; node:zlib, loaded first, decodes.
+    const script = (load: string) => `
+      delete process.getBuiltinModule; delete globalThis.CompressionStream
+      ${load}
+      const sent = []
+      const fetch = async (url, init) => {
+        const r = new Request(url, init)
+        sent.push({ type: r.headers.get('x-log-compresstype'), logs: JSON.parse(zlib.inflateSync(new Uint8Array(await r.arrayBuffer()))).__logs__ })
+        return new Response(null, { status: 200, headers: { 'x-log-requestid': 'r' } })
+      }
+      const options = { project: 'p-1', endpoint: 'e.example.com', logstore: 'web', fetch }
+      Promise.all([
+        main.createClient({ ...options, compression: 'deflate' }).send([{ a: 'x'.repeat(2000) }]),
+        main.createClient({ ...options, compression: main.deflatePortable }).send([{ b: 'y'.repeat(2000) }]),
+      ]).then(() => {
+        const raw = new TextEncoder().encode('z'.repeat(2000))
+        const out = sub.deflatePortable.compress(raw)
+        console.log(JSON.stringify({ native: main.hasNativeDeflate || sub.hasNativeDeflate, sent, portableSync: out instanceof Uint8Array, portable: zlib.inflateSync(out).toString() === 'z'.repeat(2000) }))
+      })`
+    const expected = {
+      native: false,
+      sent: [{ type: 'deflate', logs: [{ a: 'x'.repeat(2000) }] }, { type: 'deflate', logs: [{ b: 'y'.repeat(2000) }] }],
+      portableSync: true,
+      portable: true,
+    }
+    const esm = run('node', ['--input-type=module', '-e', script("const zlib = await import('node:zlib'); const main = await import('sls-webtrack'); const sub = await import('sls-webtrack/deflate')")])
+    expect(esm.status, esm.out).toBe(0)
+    expect(JSON.parse(esm.stdout!)).toEqual(expected)
+    const cjs = run('node', ['-e', script("const zlib = require('node:zlib'); const main = require('sls-webtrack'); const sub = require('sls-webtrack/deflate')")])
+    expect(cjs.status, cjs.out).toBe(0)
+    expect(JSON.parse(cjs.stdout!)).toEqual(expected)
+  })
+
   it('the built CLI runs', () => {
     const r = run('node', [join(root, pkg.bin['sls-webtrack']), '--version'])
     expect(r.status, r.out).toBe(0)
@@ -57,7 +95,9 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
   it('every size-limit budget holds (gzip), and docs/benchmarks.md states each size and limit as measured', () => {
     const r = run(bin('size-limit'), ['--json'])
     const results = JSON.parse(r.stdout!) as { name: string; size: number; passed: boolean }[]
-    expect(results.length).toBeGreaterThanOrEqual(6)
+    // The main entry's rows are in: every feature the main entry gains must fit them.
+    expect(results.map((res) => res.name.split(' (')[0])).toEqual(expect.arrayContaining(['main entry, createClient', 'main entry, createTracker', "main entry's on-demand chunk"]))
+    expect(results.length).toBeGreaterThanOrEqual(10)
     for (const res of results) expect(res, `${res.name}: ${res.size} B`).toMatchObject({ passed: true })
     expect(r.status, r.out).toBe(0)
     // The doc's table has a row per check, named as the check up to its parenthesis.
@@ -73,32 +113,44 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
     }
   })
 
-  it('only a bundle that names deflatePortable contains fflate', async () => {
-    const { build } = await import('esbuild')
-    const inputs = async (code: string) => {
-      const out = await build({ stdin: { contents: code, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform: 'browser', write: false, metafile: true })
-      // Files that put code in the bundle (an import tree-shaken to nothing is still an input).
-      const [output] = Object.values(out.metafile.outputs)
-      return Object.entries(output!.inputs)
-        .filter(([, v]) => v.bytesInOutput > 0)
-        .map(([f]) => f)
+  it('only a bundle that names deflatePortable contains fflate; the main entry loads it only on demand', async () => {
+    const has = (chunks: Chunk[], name: string) => chunks.some((c) => c.inputs.some((f) => f.includes(name)))
+    const withLz4 = await bundle("import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; createClient({ project: 'p-1', endpoint: 'e.com', compression: lz4 })")
+    expect(has(withLz4.upFront, 'fflate')).toBe(false)
+    expect(has(withLz4.upFront, 'openapi-fetch')).toBe(true)
+    const withDeflate = await bundle("import { createClient } from 'sls-webtrack/core'; import { deflate } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflate })")
+    expect(has(withDeflate.upFront, 'fflate')).toBe(false) // native: node:zlib or CompressionStream
+    const withPortable = await bundle("import { createClient } from 'sls-webtrack/core'; import { deflatePortable } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflatePortable })")
+    expect(has(withPortable.upFront, 'fflate')).toBe(true)
+    const noCodec = await bundle("import { createClient } from 'sls-webtrack/core'; createClient({ project: 'p-1', endpoint: 'e.com' })")
+    expect(has(noCodec.upFront, 'fflate') || has(noCodec.upFront, 'lz4')).toBe(false)
+    for (const bundled of [withLz4, withDeflate, withPortable, noCodec]) expect(bundled.onDemand).toEqual([])
+    // The main entry: LZ4 and the native deflate up front; fflate, for a 'deflate' without a
+    // native one, in a chunk of its own behind import(). An import of fflate's module anywhere
+    // in the main entry's static graph, even unused, would put it up front (esbuild splits by
+    // files reached, not by exports used).
+    for (const code of [apps.mainClient, apps.mainTracker, "import { createClient, deflatePortable } from 'sls-webtrack'; globalThis.x = [createClient, deflatePortable]"]) {
+      const main = await bundle(code)
+      expect(has(main.upFront, 'fflate'), code).toBe(false)
+      expect(has(main.upFront, 'dist/chunk-'), code).toBe(true) // the client itself
+      expect(main.upFront).toHaveLength(1)
+      expect(has(main.onDemand, 'fflate'), code).toBe(true)
+      expect(has(main.onDemand, 'openapi-fetch'), code).toBe(false)
     }
-    const withLz4 = await inputs("import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; createClient({ project: 'p-1', endpoint: 'e.com', compression: lz4 })")
-    expect(withLz4.some((f) => f.includes('fflate'))).toBe(false)
-    expect(withLz4.some((f) => f.includes('openapi-fetch'))).toBe(true)
-    const withDeflate = await inputs("import { createClient } from 'sls-webtrack/core'; import { deflate } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflate })")
-    expect(withDeflate.some((f) => f.includes('fflate'))).toBe(false) // native: node:zlib or CompressionStream
-    const withPortable = await inputs("import { createClient } from 'sls-webtrack/core'; import { deflatePortable } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflatePortable })")
-    expect(withPortable.some((f) => f.includes('fflate'))).toBe(true)
-    const noCodec = await inputs("import { createClient } from 'sls-webtrack/core'; createClient({ project: 'p-1', endpoint: 'e.com' })")
-    expect(noCodec.some((f) => f.includes('fflate') || f.includes('lz4'))).toBe(false)
   })
 })
 
-// Bundles of tiny apps, made the same way for ours and the peers': esbuild, minified, ESM, gzip
-// level 9 (size-limit also subtracts esbuild's empty-bundle overhead, so its figures are a
-// little lower). `standIn` swaps openapi-fetch for STAND_IN, below.
-async function bundle(code: string, { standIn = false, platform = 'browser' as 'browser' | 'node' } = {}): Promise<string> {
+// Bundles of tiny apps, made the same way for ours and the peers': esbuild, minified, ESM, split
+// as a bundler that splits code splits it (`splitting`), gzip level 9 of what loads up front
+// (test/size/up-front.mjs; size-limit also subtracts esbuild's empty-bundle overhead, so its
+// figures are a little lower). Code behind `import()` is a chunk of its own, fetched when first
+// called: `onDemand`. `standIn` swaps openapi-fetch for STAND_IN, below.
+interface Chunk {
+  text: string
+  /** Files that put code in the chunk (an import tree-shaken to nothing is still an input). */
+  inputs: string[]
+}
+async function bundle(code: string, { standIn = false, platform = 'browser' as 'browser' | 'node', splitting = true } = {}): Promise<{ upFront: Chunk[]; onDemand: Chunk[] }> {
   const { build } = await import('esbuild')
   const plugins = standIn
     ? [{ name: 'stand-in', setup: (b: import('esbuild').PluginBuild) => {
@@ -106,14 +158,25 @@ async function bundle(code: string, { standIn = false, platform = 'browser' as '
         b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: STAND_IN, loader: 'js' }))
       } }]
     : []
-  const out = await build({ stdin: { contents: code, resolveDir: root, loader: 'js' }, bundle: true, minify: true, format: 'esm', platform, write: false, logLevel: 'error', plugins })
-  return out.outputFiles[0]!.text
+  const out = await build({
+    stdin: { contents: code, resolveDir: root, loader: 'js' },
+    bundle: true, minify: true, format: 'esm', platform, splitting, outdir: join(root, '.tmp/bundle'), absWorkingDir: root,
+    write: false, metafile: true, logLevel: 'error', plugins,
+  })
+  const chunk = (key: string): Chunk => ({
+    text: out.outputFiles.find((f) => f.path === join(root, key))!.text,
+    inputs: Object.entries(out.metafile.outputs[key]!.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([f]) => f),
+  })
+  const { upFront, onDemand } = upFrontOutputs(out.metafile)
+  return { upFront: upFront.map(chunk), onDemand: onDemand.map(chunk) }
 }
-const gz = (text: string) => gzipSync(text, { level: 9 }).length
+const gz = (chunks: Chunk[]) => chunks.reduce((sum, c) => sum + gzipSync(c.text, { level: 9 }).length, 0)
 const apps = {
   core: "import { createClient } from 'sls-webtrack/core'; globalThis.x = createClient",
   coreLz4: "import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createClient, lz4]",
   trackerLz4: "import { createTracker } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createTracker, lz4]",
+  mainClient: "import { createClient } from 'sls-webtrack'; globalThis.x = createClient",
+  mainTracker: "import { createTracker } from 'sls-webtrack'; globalThis.x = createTracker",
 }
 
 // What a client generated for our one operation would be: build the URL, set the headers,
@@ -138,17 +201,20 @@ describe('what the size budgets are up against (gzip level 9 of the minified bun
   const budgets = { core: 5000, coreLz4: 6500, trackerLz4: 8000 }
 
   it('openapi-fetch alone is over half the core budget; with a stand-in, every budget holds', async () => {
-    const alone = gz(await bundle("import createClient from 'openapi-fetch'; globalThis.x = createClient"))
+    const alone = gz((await bundle("import createClient from 'openapi-fetch'; globalThis.x = createClient")).upFront)
     expect(alone).toBeGreaterThan(budgets.core / 2)
-    for (const [name, code] of Object.entries(apps) as [keyof typeof apps, string][]) {
-      const [real, standIn] = [gz(await bundle(code)), gz(await bundle(code, { standIn: true }))]
+    for (const name of Object.keys(budgets) as (keyof typeof budgets)[]) {
+      const code = apps[name]
+      const [real, standIn] = [gz((await bundle(code)).upFront), gz((await bundle(code, { standIn: true })).upFront)]
       expect(real - standIn, `${name}: what openapi-fetch adds`).toBeGreaterThan(2000)
       expect(standIn, `${name} with the stand-in`).toBeLessThanOrEqual(budgets[name])
     }
   })
 
   it('the stand-in is a working client: a send through it is stored by the emulator', async () => {
-    const code = await bundle("export { createClient } from 'sls-webtrack/core'", { standIn: true, platform: 'node' })
+    const { upFront } = await bundle("export { createClient } from 'sls-webtrack/core'", { standIn: true, platform: 'node' })
+    expect(upFront).toHaveLength(1)
+    const code = upFront[0]!.text
     const { createClient } = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as typeof import('../src/core.js')
     const emu = await startEmulator({ projects: ['stand-in'], logstores: ['web'] })
     try {
@@ -166,8 +232,11 @@ describe('what the size budgets are up against (gzip level 9 of the minified bun
 // docs/benchmarks.md sets our bundles next to the peers'. Every figure of that table is measured
 // here, the same way for all, so none is stale.
 describe('the peers table in docs/benchmarks.md', () => {
-  const peers: [row: string, app: string][] = [
+  const peers: [row: string, app: string, splitting?: false][] = [
     ['sls-webtrack core', apps.core],
+    ['sls-webtrack main entry (`createClient`)', apps.mainClient],
+    ['sls-webtrack main entry (`createTracker`)', apps.mainTracker],
+    ['sls-webtrack main entry, esbuild without `splitting` (`createClient`)', apps.mainClient, false],
     ['sls-webtrack tracker + LZ4', apps.trackerLz4],
     ['`@aliyun-sls/web-track-browser`', "import SlsTracker from '@aliyun-sls/web-track-browser'; globalThis.x = new SlsTracker({ host: 'cn-hangzhou.log.aliyuncs.com', project: 'p', logstore: 'l' })"],
     [
@@ -178,8 +247,8 @@ describe('the peers table in docs/benchmarks.md', () => {
   ]
   const doc = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8').split('\n')
 
-  it.each(peers)('%s: the figure stated is the one measured', async (row, app) => {
-    const measured = gz(await bundle(app)) / 1000
+  it.each(peers)('%s: the figure stated is the one measured', async (row, app, splitting) => {
+    const measured = gz((await bundle(app, { splitting: splitting ?? true })).upFront) / 1000
     const line = doc.find((l) => l.startsWith(`| ${row}`))
     expect(line, `a row starting "| ${row}"`).toBeDefined()
     const stated = Number(/([\d.]+) kB \|$/.exec(line!)?.[1])

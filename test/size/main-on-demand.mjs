@@ -1,0 +1,5 @@
+// size-limit's esbuild config for its row of the same name (see up-front.mjs): the chunks the
+// main entry loads on demand.
+import { sizeLimitConfig } from './up-front.mjs'
+
+export default sizeLimitConfig(import.meta.url, 'onDemand')
