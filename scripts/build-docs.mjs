@@ -5,12 +5,14 @@
 //   site/reference/      the TypeDoc reference of the package's entry points, with the guides
 //                        docs/*.md rendered as TypeDoc project documents (reference/documents/)
 //   site/index.html      one page linking all of it
-// Works offline. Usage: node scripts/build-docs.mjs [--out DIR]
+// Works offline, and from any base path (https://host/, https://host/sls-webtrack/, file://):
+// every link between pages is relative. Usage: node scripts/build-docs.mjs [--out DIR]
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { basename, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Application, Converter, ReflectionKind, RendererEvent } from 'typedoc'
+import { Application, Converter, PageEvent, ReflectionKind, RendererEvent } from 'typedoc'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outArg = process.argv.indexOf('--out')
@@ -26,6 +28,24 @@ const ENTRY_POINTS = [
   ['src/compress/deflate.ts', 'sls-webtrack/deflate'],
   ['src/emulator/index.ts', 'sls-webtrack/emulator'],
 ].filter(([file]) => existsSync(join(root, file)))
+
+// The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps
+// project documents in the order given). A guide missing here fails the build.
+const GUIDES = ['docs/guide.md', 'docs/migrating.md', 'docs/wire.md', 'docs/benchmarks.md']
+const unlisted = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md') && !GUIDES.includes(`docs/${f}`))
+if (unlisted.length) fail(`docs/${unlisted.join(', docs/')} not in GUIDES (scripts/build-docs.mjs): add it in reading order`)
+
+// The site's navigation, as paths from the site's root: the bar of the API page, and the
+// toolbar of the reference (less its own link). TypeDoc writes navigationLinks as given, on
+// pages at every depth, so they are given from SITE_ROOT, which each page then replaces with
+// its own way up (`../`, `../../`).
+const SITE_LINKS = [
+  ['Docs home', 'index.html'],
+  ['Guides', 'index.html#guides'],
+  ['HTTP API', 'api/index.html'],
+  ['TypeScript reference', 'reference/index.html'],
+]
+const SITE_ROOT = '{site-root}/'
 
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const specVersion = /^\s{2}version:\s*(\S+)/m.exec(readFileSync(spec, 'utf8'))?.[1] ?? ''
@@ -43,12 +63,30 @@ const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0969da"/>' +
   '<path d="M8 10h16M8 16h12M8 22h16" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>\n'
 
+// TypeDoc wraps long code lines (`white-space: pre-wrap`), breaking comments mid-word; a code
+// block scrolls sideways instead.
+const REFERENCE_CSS = `pre { white-space: pre; word-wrap: normal; overflow-x: auto; }\n`
+
+// The API page's way back to the rest of the site: a bar above Redoc, which Redoc's
+// scrollYOffset makes room for (its sidebar and anchors sit below it).
+const API_NAV_HEIGHT = 44
+const API_NAV = `<style>
+  .site-nav { position: sticky; top: 0; z-index: 100; height: ${API_NAV_HEIGHT}px; box-sizing: border-box; display: flex; align-items: center; gap: 1.25rem; padding: 0 1.25rem; background: #1b1f24; font: 14px/1 system-ui, sans-serif; }
+  .site-nav a { color: #fff; text-decoration: none; } .site-nav a:hover { text-decoration: underline; }
+  .site-nav a[aria-current] { font-weight: 600; }
+</style>
+<nav class="site-nav" aria-label="Site">
+${SITE_LINKS.map(([label, path]) => (path.startsWith('api/') ? `  <a href="index.html" aria-current="page">${label}</a>` : `  <a href="../${path}">${label}</a>`)).join('\n')}
+</nav>`
+
 rmSync(out, { recursive: true, force: true })
 mkdirSync(join(out, 'api'), { recursive: true })
 writeFileSync(join(out, 'favicon.svg'), FAVICON)
+const scratch = mkdtempSync(join(tmpdir(), 'build-docs-'))
+writeFileSync(join(scratch, 'reference.css'), REFERENCE_CSS)
 
 // Redocly runs as a child process while TypeDoc runs here: the two take about as long.
-const [api, reference] = await Promise.all([buildApi(), buildReference()])
+const [api, reference] = await Promise.all([buildApi(), buildReference()]).finally(() => rmSync(scratch, { recursive: true, force: true }))
 writeFileSync(join(out, 'index.html'), indexPage(reference))
 
 const seconds = ((performance.now() - started) / 1000).toFixed(1)
@@ -62,10 +100,13 @@ const width = Math.max(...built.map(([file]) => file.length)) + 2
 console.log(`\nBuilt ${relative(root, out) || '.'}/ in ${seconds} s:`)
 for (const [file, what] of built) console.log(`  ${file.padEnd(width)}${what}`)
 
-/** `redocly build-docs --inlineBundle`, then the one remaining CDN URL made local. */
+/**
+ * `redocly build-docs --inlineBundle`, then: the one remaining CDN URL made local, the menu's
+ * links made relative, and the site's navigation bar added.
+ */
 async function buildApi() {
   const file = join(out, 'api/index.html')
-  const args = ['build-docs', spec, '--inlineBundle', '--output', file, '--title', `${pkg.name} — HTTP API (PutWebTracking)`]
+  const args = ['build-docs', spec, '--inlineBundle', '--output', file, '--title', `${pkg.name} — HTTP API (PutWebTracking)`, `--openapi.scrollYOffset=${API_NAV_HEIGHT}`]
   const { code, output } = await exec(join(root, 'node_modules/.bin/redocly'), args, { REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' })
   if (code !== 0 || !existsSync(file)) fail(`redocly build-docs failed (exit ${code}):\n${output}`)
   // Even with --inlineBundle, Redoc's sidebar footer ("API docs by" + logo) loads its logo from
@@ -76,8 +117,17 @@ async function buildApi() {
   const logo = /https:\/\/cdn\.redoc\.ly\/redoc\/logo-mini(?:-full)?\.svg/g
   const found = html.match(logo)?.length ?? 0
   html = html.replace(logo, REDOCLY_WORDMARK)
-  html = html.replace('<head>', '<head>\n  <link rel="icon" type="image/svg+xml" href="../favicon.svg">')
   if (found === 0) console.warn('build-docs: Redoc no longer names cdn.redoc.ly/redoc/logo-*.svg; check the page for other CDN requests')
+  // Redoc pre-renders its menu with path routes from the host's root (`href="/webtracking"`);
+  // hydrated in the browser, it renders hash routes (`#/webtracking`) but keeps the pre-rendered
+  // hrefs. Those lead off the page (a 404 on a static host, and outside any subpath): write the
+  // hash routes the browser would.
+  html = html.replace(/href="\/([^"]*)"(?= data-discover)/g, 'href="#/$1"')
+  const markup = html.slice(html.indexOf('<div id="redoc">'), html.indexOf('<script type="module">'))
+  const rooted = markup.match(/href="\/[^"]*"/g)
+  if (rooted) fail(`the API page still links from the host's root: ${[...new Set(rooted)].join(', ')}`)
+  html = html.replace('<head>', '<head>\n  <link rel="icon" type="image/svg+xml" href="../favicon.svg">')
+  html = html.replace('<body>', `<body>\n${API_NAV}`)
   writeFileSync(file, html)
   return { bytes: Buffer.byteLength(html) }
 }
@@ -89,9 +139,10 @@ async function buildReference() {
       entryPoints: ENTRY_POINTS.map(([file]) => join(root, file)),
       entryPointStrategy: 'resolve',
       tsconfig: join(root, 'tsconfig.json'),
-      projectDocuments: [join(root, 'docs/*.md')],
+      projectDocuments: GUIDES.map((file) => join(root, file)),
       readme: join(root, 'README.md'),
       favicon: join(out, 'favicon.svg'),
+      customCss: join(scratch, 'reference.css'),
       out: join(out, 'reference'),
       plugin: [],
       // `npm run typecheck` is the type check; here a type error must not stop the docs.
@@ -107,7 +158,7 @@ async function buildReference() {
       // Module names hold a "/"; without this the sidebar nests the subpath modules as a
       // folder inside the main `sls-webtrack` module.
       navigation: { includeFolders: false },
-      navigationLinks: { 'Docs home': '../index.html', 'HTTP API': '../api/index.html' },
+      navigationLinks: Object.fromEntries(SITE_LINKS.filter(([, path]) => !path.startsWith('reference/')).map(([label, path]) => [label, SITE_ROOT + path])),
       validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: false },
       logLevel: 'Warn',
     },
@@ -120,6 +171,11 @@ async function buildReference() {
       const name = file && byFile.get(resolve(file))
       if (name) mod.name = name
     }
+  })
+  // A page's way up to the site's root: one `../` per folder of its URL, plus reference/ itself.
+  app.renderer.on(PageEvent.END, (page) => {
+    page.contents = page.contents?.replaceAll(`href="${SITE_ROOT}`, `href="${'../'.repeat(page.url.split('/').length)}`)
+    if (page.contents?.includes(SITE_ROOT)) fail(`reference/${page.url} still holds ${SITE_ROOT}`)
   })
   const pages = { modules: [], documents: [] }
   app.renderer.on(RendererEvent.BEGIN, (event) => {
@@ -173,6 +229,7 @@ function indexPage({ modules, documents }) {
   <main>
     <h1>${esc(pkg.name)} <small>${esc(pkg.version)}</small></h1>
     <p class="lead">${esc(pkg.description)}</p>
+    <p><code>npm install ${esc(pkg.name)}</code>, then start with <a href="reference/${esc(documents[0].url)}">${esc(documents[0].title)}</a>.</p>
     <section id="guides">
       <h2>Guides</h2>
       <ul>
@@ -182,18 +239,18 @@ ${documents.map((d) => li(`reference/${d.url}`, d.title, inlineCode(esc(d.summar
     <section id="http-api">
       <h2>HTTP API</h2>
       <ul>
-${li('api/index.html', 'PutWebTracking — /logstores/{logstore}/track', `the wire, rendered from <code>openapi/webtracking.yaml</code> (spec ${esc(specVersion)}) by Redocly`)}
+${li('api/index.html', 'PutWebTracking — /logstores/{logstore}/track', `the operation itself, for any client: the OpenAPI description shipped in the package (<code>openapi/webtracking.yaml</code>, API version ${esc(specVersion)})`)}
       </ul>
     </section>
     <section id="reference">
       <h2>TypeScript reference</h2>
       <ul>
-${li('reference/index.html', 'All entry points', 'generated by TypeDoc from the TSDoc comments of <code>src/</code>')}
+${li('reference/index.html', 'All entry points', 'every export of each import path, with its types and documentation')}
 ${modules.map((m) => li(`reference/${m.url}`, m.name)).join('\n')}
       </ul>
     </section>
   </main>
-  <footer>Built by <code>npm run docs</code> (<code>scripts/build-docs.mjs</code>).</footer>
+  <footer>${esc(pkg.name)} ${esc(pkg.version)} · ${esc(pkg.license)} license</footer>
 </body>
 </html>
 `

@@ -114,6 +114,10 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
     expect(hrefs).toContain(`${origin}/api/index.html`)
     expect(hrefs).toContain(`${origin}/reference/index.html`)
     for (const title of guides) expect(links.some((l) => l.text === title && l.href.includes('/reference/documents/')), title).toBe(true)
+    // In reading order, the README's: Getting started first.
+    const listed = await page.$$eval('#guides li > a', (as) => as.map((a) => a.textContent?.trim()))
+    expect(listed).toEqual(readmeGuides())
+    expect(listed[0]).toBe('Getting started')
     for (const href of new Set(hrefs)) {
       expect(href.startsWith(`${origin}/`), `${href} leaves the site`).toBe(true)
       expect((await page.request.get(href)).status(), href).toBe(200)
@@ -125,6 +129,10 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
   it('API page: shows the /track operation and every documented error code', async () => {
     const { page, problems } = await open('/api/index.html')
     expect(problems, 'on load').toEqual([])
+    // Its top is the spec's description, written for users of the API: no contributor's commands.
+    const overview = await text(page)
+    expect(overview).toContain('Web tracking writes logs')
+    expect(overview).not.toMatch(/npm run|generated\//)
     await page.getByRole('link', { name: 'WebTracking', exact: true }).first().click()
     await page.locator('a', { hasText: TRACK }).filter({ hasText: /post/i }).first().click()
     await expect.poll(() => text(page)).toContain('Write a batch of logs of one topic')
@@ -189,7 +197,7 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
   it('guides: every docs/*.md is rendered, reachable from the index', async () => {
     const { page: index } = await open('/')
     for (const title of guides) {
-      const href = await index.getByRole('link', { name: title, exact: true }).getAttribute('href')
+      const href = await index.locator('#guides').getByRole('link', { name: title, exact: true }).getAttribute('href')
       const { page, problems } = await open(`/${href}`)
       expect(await page.title()).toContain(title)
       expect(await page.locator('h1').first().innerText()).toBe(title)
@@ -199,6 +207,51 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
     await index.close()
   }, BROWSER_TEST_MS)
 })
+
+describe('README.md, the landing page of users', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  const intro = readme.slice(0, readme.indexOf('\n## '))
+  const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, code: m[2]! }))
+
+  it('starts with the install command and a short example, then links the guide', () => {
+    expect(blocks[0]).toEqual({ lang: 'sh', code: 'npm install sls-webtrack\n' })
+    expect(blocks[1]!.lang).toBe('ts')
+    expect(blocks[1]!.code.trimEnd().split('\n').length).toBeLessThanOrEqual(10)
+    expect(intro).toContain(blocks[1]!.code) // before any section
+    expect(intro).toMatch(/\[Getting started\]\(docs\/guide\.md\)/)
+  })
+
+  it('keeps contributor set-up under its own heading, after the users\' sections', () => {
+    const contributing = readme.indexOf('\n## Contributing\n')
+    expect(contributing).toBeGreaterThan(0)
+    for (const command of ['npm ci && npm run demo', 'npm test']) {
+      expect(readme.indexOf(command), command).toBeGreaterThan(contributing)
+    }
+  })
+
+  it('lists the guides in reading order, each one once, Getting started first', () => {
+    expect(readmeGuides()[0]).toBe('Getting started')
+    expect([...readmeGuides()].sort()).toEqual([...guides].sort())
+  })
+
+  it('has no code line longer than 80 characters, in the README or the guides', () => {
+    // docs/benchmarks.md is left out: its Reproduce block is the bench runner's to change.
+    const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md') && f !== 'benchmarks.md').map((f) => `docs/${f}`)]
+    const long = docs.flatMap((doc) =>
+      [...readFileSync(join(root, doc), 'utf8').matchAll(/```\w*\n([\s\S]*?)```/g)]
+        .flatMap((m) => m[1]!.split('\n'))
+        .filter((line) => [...line].length > 80)
+        .map((line) => `${doc}: ${line}`),
+    )
+    expect(long).toEqual([])
+  })
+})
+
+/** The guides the README lists (a numbered list of links to docs/*.md), by title, in its order. */
+function readmeGuides(): string[] {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+  return [...readme.matchAll(/^\d+\. \[([^\]]+)\]\(docs\/[\w-]+\.md\)/gm)].map((m) => m[1]!)
+}
 
 /** Example error codes of `POST /track`, by status, read from the spec Redoc embeds in the page. */
 async function embeddedErrorExamples(page: Page): Promise<Record<string, string[]>> {
