@@ -21,6 +21,8 @@
 //   CHROMIUM_PATH                the Chromium the browser tests drive (default /usr/bin/chromium)
 //   SLS_WEBTRACK_PYTHON          the Python that has python3-lz4 (default /usr/bin/python3; the
 //                                python3 first on PATH may be another one, without it)
+//   SLS_WEBTRACK_PROVISION_TIMEOUT  seconds one install command may take (default 900); npm can
+//                                spin forever on a prefix it cannot write
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { delimiter, join, resolve } from 'node:path'
@@ -110,15 +112,31 @@ const aptSteps = (names) => [
 
 const onPath = (cmd) => (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, cmd)))
 
+const TIMEOUT_S = Number(process.env.SLS_WEBTRACK_PROVISION_TIMEOUT) || 900
+
 /** Runs a command with its output captured; resolves to the failure to report, or undefined. */
 function quietly(argv, env = {}) {
   return new Promise((done) => {
     const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
+    let timedOut = false
+    const timer = setTimeout(() => {
+      timedOut = true
+      child.kill('SIGKILL')
+    }, TIMEOUT_S * 1000)
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (out += d))
-    child.on('error', (e) => done(`\`${argv.join(' ')}\` could not start: ${e.message}`))
-    child.on('close', (code) => done(code === 0 ? undefined : `\`${argv.join(' ')}\` exited with ${code}:\n${out.trim().split('\n').slice(-20).join('\n')}`))
+    child.on('error', (e) => {
+      clearTimeout(timer)
+      done(`\`${argv.join(' ')}\` could not start: ${e.message}`)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      if (code === 0) return done(undefined)
+      const how = timedOut ? `timed out after ${TIMEOUT_S} s` : code === null ? `was killed (${signal})` : `exited with ${code}`
+      const tail = out.trim().split('\n').slice(-20).join('\n')
+      done(`\`${argv.join(' ')}\` ${how}${tail ? `:\n${tail}` : ''}`)
+    })
   })
 }
 
@@ -156,8 +174,8 @@ async function main(args) {
   }
   if (!runtimes.length && !apt.length) return 0
 
-  const what = [...runtimes.map((rt) => `${rt.pkg}@${rt.version}`), ...apt]
-  console.error(`provision: installing ${what.join(', ')} (first run; later runs reuse them)`)
+  const what = [runtimes.length && `${runtimes.map((rt) => `${rt.pkg}@${rt.version}`).join(', ')} into ${CACHE}`, apt.length && `${apt.join(', ')} with apt-get`]
+  console.error(`provision: installing ${what.filter(Boolean).join(', and ')}`)
   const started = Date.now()
   // npm and apt-get do not share a lock: all of it at once.
   const jobs = [

@@ -28,10 +28,11 @@ function fakePath(name: string, stubs: Record<string, string> = {}): string {
   return dir
 }
 
-function dryRun(env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/provision.mjs'), '--dry-run'], { env: { HOME: process.env.HOME ?? '/', ...env }, encoding: 'utf8' })
+function provision(args: string[], env: Record<string, string>) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts/provision.mjs'), ...args], { env: { HOME: process.env.HOME ?? '/', ...env }, encoding: 'utf8', timeout: 60_000 })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
+const dryRun = (env: Record<string, string>) => provision(['--dry-run'], env)
 
 const npmInstall = (cache: string, rt: (typeof RUNTIMES)[number]) =>
   `npm install --prefix ${cache}/${rt.name} --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error ${rt.pkg}@${rt.version}`
@@ -97,6 +98,25 @@ describe('scripts/provision.mjs --dry-run', () => {
 
   it('runs before vitest on `npm test`', () => {
     expect(pkg.scripts.pretest).toBe('node scripts/provision.mjs')
+  })
+})
+
+describe('scripts/provision.mjs installing', () => {
+  it('reports each failed install with its command and output, and carries on', () => {
+    const cache = join(scratch, 'failing-cache')
+    const path = fakePath('npm-fails', { npm: 'echo "npm error 404 Not Found" >&2; exit 1' })
+    const r = provision([], { ...nothing, SLS_WEBTRACK_CACHE: cache, PATH: path })
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe('')
+    for (const rt of RUNTIMES) expect(r.stderr).toContain(`provision: FAILED to install ${rt.label}: \`${npmInstall(cache, rt)}\` exited with 1:\nnpm error 404 Not Found`)
+    expect(r.stderr).toMatch(/^provision: 4 of 4 installs failed in \d+ s$/m)
+  })
+
+  it('stops an install that hangs after SLS_WEBTRACK_PROVISION_TIMEOUT seconds', () => {
+    const path = fakePath('npm-hangs', { npm: 'exec /bin/sleep 60' })
+    const r = provision([], { ...nothing, SLS_WEBTRACK_CACHE: join(scratch, 'hanging-cache'), PATH: path, SLS_WEBTRACK_PROVISION_TIMEOUT: '1' })
+    expect(r.status, r.stderr).toBe(0)
+    expect(r.stderr.match(/` timed out after 1 s$/gm)).toHaveLength(4)
   })
 })
 
