@@ -6,8 +6,10 @@ import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { uncompressSync } from 'lz4-napi'
 import { afterAll, describe, expect, it } from 'vitest'
+import { PYTHON } from '../scripts/provision.mjs'
 import { lz4, lz4Block } from '../src/compress/lz4.js'
 import { lz4BlockDecode } from '../src/emulator/lz4-decode.js'
+import { requireInstalled, skipWithout } from './support/run.js'
 
 // lz4js ships no types; only compressBlock is used.
 const lz4js = createRequire(import.meta.url)('lz4js') as {
@@ -18,7 +20,7 @@ const lz4js = createRequire(import.meta.url)('lz4js') as {
 // One python process for the whole file. It writes 'R' once lz4 is imported. Request: u32
 // rawSize, u32 length, block. Answer: u8 status (0 ok, 1 error), u32 length, then the decoded
 // bytes or the error message.
-const PY = '/usr/bin/python3'
+const PY = PYTHON
 const PY_SCRIPT = `
 import sys, struct, lz4.block
 r, w = sys.stdin.buffer, sys.stdout.buffer
@@ -41,17 +43,15 @@ while True:
 type PyResult = { ok: true; data: Uint8Array } | { ok: false; error: string }
 
 class PyDecoder {
-  /** Whether python started and imported lz4. */
-  readonly ready: Promise<boolean>
   dead: Error | undefined
   private readonly child: ChildProcessWithoutNullStreams
   private buf: Buffer = Buffer.alloc(0)
   private readonly waiting: { resolve(r: PyResult): void; reject(e: Error): void }[] = []
   private stderr = ''
-  private setReady: ((ok: boolean) => void) | undefined
+  /** Until python has written 'R' (lz4 imported). */
+  private greeted = false
 
   constructor() {
-    this.ready = new Promise((resolve) => (this.setReady = resolve))
     this.child = spawn(PY, ['-c', PY_SCRIPT])
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()))
     this.child.stdout.on('data', (d: Buffer) => {
@@ -77,9 +77,8 @@ class PyDecoder {
   }
 
   private drain(): void {
-    if (this.setReady && this.buf.length) {
-      this.setReady(this.buf[0] === 0x52)
-      this.setReady = undefined
+    if (!this.greeted && this.buf.length) {
+      this.greeted = true
       this.buf = this.buf.subarray(1)
     }
     while (this.buf.length >= 5) {
@@ -94,17 +93,20 @@ class PyDecoder {
 
   private die(e: Error): void {
     this.dead ??= e
-    this.setReady?.(false)
     for (const w of this.waiting.splice(0)) w.reject(this.dead)
   }
 }
 
 const py = new PyDecoder()
-const HAS_PY = await py.ready
-// Missing python-lz4 skips the reference-decoder tests locally, never in CI (where they then fail).
-const itPy = HAS_PY || process.env.CI === 'true' ? it : it.skip
-if (!HAS_PY && process.env.CI !== 'true') {
-  console.warn(`lz4.test.ts: SKIPPING the reference-decoder tests, ${PY} with python3-lz4 is needed: ${py.dead?.message}`)
+const skipPy = skipWithout('python3-lz4')
+/** A test of the reference decoder: skipped without python3-lz4 outside CI; with CI=true it fails, saying what to install. */
+function itPy(name: string, fn: () => Promise<void>): void {
+  if (skipPy) it.skip(name, fn)
+  else
+    it(name, async () => {
+      requireInstalled('python3-lz4')
+      await fn()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

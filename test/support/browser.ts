@@ -1,19 +1,20 @@
-// Headless Debian Chromium through playwright-core; never downloads a browser. Outside CI a
-// missing Chromium skips browser tests with a visible notice; with CI=true it is a failure.
-import { existsSync } from 'node:fs'
+// Headless Debian Chromium through playwright-core; never downloads a browser. `npm test`
+// installs it (scripts/provision.mjs); where it could not, browser tests are skipped outside CI
+// and fail with CI=true, each time with the command that installs it.
 import { chromium, type Browser } from 'playwright-core'
+import { CHROMIUM } from '../../scripts/provision.mjs'
+import { requireInstalled, skipWithout } from './run.js'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** The Chromium the tests drive: `CHROMIUM_PATH`, default /usr/bin/chromium. */
+export { CHROMIUM }
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
 
 /** True when browser tests must be skipped (no Chromium, not in CI); prints why. */
 export function skipBrowser(): boolean {
-  if (existsSync(CHROMIUM)) return false
-  if (process.env.CI === 'true') return false // let the launch fail loudly: CI must have it
-  console.warn(`\n[browser tests skipped] no Chromium at ${CHROMIUM}: apt-get install -y chromium\n`)
-  return true
+  return skipWithout('chromium')
 }
 
-export function launchChromium(): Promise<Browser> {
+export async function launchChromium(): Promise<Browser> {
+  requireInstalled('chromium')
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true })
 }

@@ -1,6 +1,7 @@
 // Runs a project command for tests: output captured, never inherited, so failures show it.
 import { spawn, spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { missing } from '../../scripts/provision.mjs'
 
 export const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -39,4 +40,22 @@ export function runAsync(cmd: string, args: string[], options: { cwd?: string; i
     })
     child.stdin.end(options.input ?? '')
   })
+}
+
+/**
+ * Whether tests that need `name` (a runtime or Debian package in scripts/provision.mjs, which
+ * `npm test` runs first) are skipped: when it is missing outside CI, printing the command that
+ * installs it. With CI=true they run, and `requireInstalled` fails them with the same words.
+ */
+export function skipWithout(name: string): boolean {
+  const notice = missing(name)
+  if (!notice || process.env.CI === 'true') return false
+  console.warn(`\n[tests skipped] ${notice}\n`)
+  return true
+}
+
+/** Throws what is missing and the command that installs it; for a `beforeAll` or a test. */
+export function requireInstalled(name: string): void {
+  const notice = missing(name)
+  if (notice) throw new Error(notice)
 }
