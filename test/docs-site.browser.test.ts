@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, skipBrowser } from './support/browser.js'
 import { root, run } from './support/run.js'
-import { serveStatic, type StaticFile, type StaticServer } from './support/static-server.js'
+import { contentType, serveStatic, type StaticFile, type StaticServer } from './support/static-server.js'
 
 const BASE = '/sls-webtrack/'
 /** The site has about 100 pages; the walk stops here whatever it finds. */
@@ -19,15 +19,6 @@ const READING_ORDER = ['Getting started', 'Migrating from the official browser S
 
 const out = join(root, '.tmp', `docs-site-${process.pid}`)
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.yaml': 'text/yaml; charset=utf-8',
-  '.md': 'text/markdown; charset=utf-8',
-}
 
 /** Every file of `dir` under `BASE`, a folder's index.html also under the folder's own URL. */
 function siteRoutes(dir: string): Record<string, StaticFile> {
@@ -40,7 +31,7 @@ function siteRoutes(dir: string): Record<string, StaticFile> {
         continue
       }
       const path = relative(dir, file).split('\\').join('/')
-      const route = { type: TYPES[extname(name)] ?? 'application/octet-stream', body: readFileSync(file, 'utf8') }
+      const route = { type: contentType(extname(name)), body: readFileSync(file, 'utf8') }
       routes[BASE + path] = route
       if (name === 'index.html') routes[BASE + path.slice(0, -'index.html'.length)] = route
     }

@@ -10,6 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium, skipBrowser } from './support/browser.js'
 import { root, run } from './support/run.js'
+import { contentType } from './support/static-server.js'
 
 const out = join(root, '.tmp', `docs-${process.pid}`)
 const site = join(out, 'site')
@@ -269,15 +270,6 @@ async function embeddedErrorExamples(page: Page): Promise<Record<string, string[
   return byStatus
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-}
 
 /** Serves `dir` on 127.0.0.1, a free port: files, a folder's index.html, 404 for anything else. */
 function serveStatic(dir: string): Promise<Server> {
@@ -294,7 +286,7 @@ function serveStatic(dir: string): Promise<Server> {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' })
+    res.writeHead(200, { 'content-type': contentType(extname(file)) })
     createReadStream(file).pipe(res)
   })
   return new Promise((done) => server.listen(0, '127.0.0.1', () => done(server)))

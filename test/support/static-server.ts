@@ -2,6 +2,22 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
+/** Content types of the files the tests serve, by extension; anything else is application/octet-stream. */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.yaml': 'text/yaml; charset=utf-8',
+  '.md': 'text/markdown; charset=utf-8',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+}
+
+/** The content type to serve a file with, from its extension (`extname(path)`). */
+export const contentType = (ext: string): string => CONTENT_TYPES[ext] ?? 'application/octet-stream'
+
 export interface StaticFile {
   type: string
   body: string
