@@ -61,11 +61,14 @@ function specTs(doc) {
   return out
 }
 
-const clientTs = `import createFetchClient, { type ClientOptions } from 'openapi-fetch'
+// `TrackClient` names openapi-fetch's `Client` type: a `ReturnType<typeof createFetchClient<paths>>`
+// uses `paths` only inside a type query, which the bundled declarations lose (TS2304 for
+// consumers without skipLibCheck; scripts/check-consumer.mjs compiles one).
+const clientTs = `import createFetchClient, { type Client, type ClientOptions } from 'openapi-fetch'
 import type { paths } from './schema.js'
 
 /** The openapi-fetch client typed by the spec; the wrapper sends only through it. */
-export type TrackClient = ReturnType<typeof createFetchClient<paths>>
+export type TrackClient = Client<paths>
 
 /** Creates the typed openapi-fetch client for the web-tracking operations. */
 export function createTrackClient(options?: ClientOptions): TrackClient {
