@@ -28,7 +28,8 @@ function capture(isTTY = false): Writable & { text(): string } {
 }
 
 function startServe(args: string[] = []) {
-  const child = spawn(tsx, [cli, 'serve', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  // node itself (not the tsx wrapper, which does not pass SIGKILL on): nothing outlives the tests.
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   let stdout = ''
   let stderr = ''
