@@ -2,7 +2,7 @@
 // X-Forwarded-Host) and node:http where the Host header itself matters.
 import { request as httpRequest } from 'node:http'
 import { connect } from 'node:net'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
@@ -622,5 +622,137 @@ describe('lifecycle', () => {
   it('refuses bad options', async () => {
     await expect(startEmulator({ maxBytes: 0 })).rejects.toThrow(RangeError)
     await expect(startEmulator({ maxLogs: 1.5 })).rejects.toThrow(RangeError)
+    await expect(startEmulator({ maxRecords: -1 })).rejects.toThrow(/maxRecords must be an integer of at least 0, or Infinity, got -1/)
+    await expect(startEmulator({ maxConnections: 0 })).rejects.toThrow(/maxConnections must be an integer of at least 1/)
+    await expect(startEmulator({ maxConnections: NaN })).rejects.toThrow(RangeError)
+  })
+})
+
+describe('store file', () => {
+  it('is created at start-up with mode 0600, before any log arrives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-'))
+    try {
+      const store = join(dir, 'logs.ndjson')
+      await withEmulator({ store }, async () => {
+        const created = await stat(store)
+        expect(created.size).toBe(0)
+        expect(created.mode & 0o777).toBe(0o600)
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('an existing file keeps its content: logs are appended', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-'))
+    try {
+      const store = join(dir, 'logs.ndjson')
+      await writeFile(store, '{"old":true}\n')
+      await withEmulator({ store }, async (own) => {
+        expect((await post(own, { __logs__: [{ a: '1' }] })).status).toBe(200)
+      })
+      const lines = (await readFile(store, 'utf8')).trimEnd().split('\n')
+      expect(lines[0]).toBe('{"old":true}')
+      expect(JSON.parse(lines[1]!)).toMatchObject({ log: { a: '1' } })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a path that cannot be written fails start-up, naming the path and the cause', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'emulator-'))
+    try {
+      const missing = join(dir, 'no-such-dir', 'logs.ndjson')
+      const error = await startEmulator({ store: missing }).then(
+        () => undefined,
+        (e: unknown) => e as Error & { code?: string },
+      )
+      expect(error?.message).toBe(`store: cannot open ${JSON.stringify(missing)} for appending: ENOENT (no such file or directory)`)
+      expect(error?.code).toBe('ENOENT')
+      await expect(startEmulator({ store: dir })).rejects.toThrow(/cannot open .* for appending: EISDIR/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('bounded records (maxRecords)', () => {
+  const batch = (n: number, from: number) => ({ __logs__: Array.from({ length: n }, (_, i) => ({ n: String(from + i) })) })
+
+  it('keeps the newest maxRecords logs and requests, oldest evicted first; stats() counts everything', async () => {
+    await withEmulator({ maxRecords: 3 }, async (own) => {
+      for (let r = 0; r < 4; r++) expect((await post(own, batch(2, r * 2))).status).toBe(200)
+      expect((await post(own, { __logs__: [{ bad: 1 }] })).status).toBe(400)
+      expect(own.logs().map((l) => l.log.n)).toEqual(['5', '6', '7'])
+      const requests = own.requests()
+      expect(requests.map((q) => q.status)).toEqual([200, 200, 400])
+      expect(requests.map((q) => q.logs)).toEqual([2, 2, 0])
+      expect(own.stats()).toEqual({ logs: 8, requests: 5, rejected: 1, refusedConnections: 0 })
+      own.clear()
+      expect(own.stats()).toEqual({ logs: 0, requests: 0, rejected: 0, refusedConnections: 0 })
+      expect(own.logs()).toEqual([])
+      expect((await post(own, batch(5, 100))).status).toBe(200) // one request larger than the ring
+      expect(own.logs().map((l) => l.log.n)).toEqual(['102', '103', '104'])
+    })
+  })
+
+  it('maxRecords 0 keeps nothing and still counts; the default keeps everything', async () => {
+    await withEmulator({ maxRecords: 0 }, async (own) => {
+      expect((await post(own, batch(3, 0))).status).toBe(200)
+      expect(own.logs()).toEqual([])
+      expect(own.requests()).toEqual([])
+      expect(own.stats()).toMatchObject({ logs: 3, requests: 1 })
+    })
+    await withEmulator({}, async (own) => {
+      for (let r = 0; r < 3; r++) await post(own, batch(1000, r * 1000))
+      expect(own.logs()).toHaveLength(3000)
+    })
+  })
+
+  it('onRequest hears of every request, accepted or refused, once', async () => {
+    const seen: { status: number; errorCode?: string }[] = []
+    await withEmulator({ onRequest: (r) => seen.push({ status: r.status, errorCode: r.errorCode }) }, async (own) => {
+      await post(own, doc)
+      await post(own, { __logs__: [] })
+      own.inject({ fail: 1, status: 503 })
+      await post(own, doc)
+    })
+    expect(seen).toEqual([
+      { status: 200, errorCode: undefined },
+      { status: 400, errorCode: 'PostBodyInvalid' },
+      { status: 503, errorCode: 'InternalServerError' },
+    ])
+  })
+})
+
+describe('connections (maxConnections)', () => {
+  /** A raw TCP connection; resolves once connected, `closed` once the server ends it. */
+  function open(port: number) {
+    const socket = connect(port, '127.0.0.1')
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.on('error', () => {})
+    return new Promise<{ socket: typeof socket; closed: Promise<void> }>((resolve) => socket.once('connect', () => resolve({ socket, closed })))
+  }
+
+  it('a connection over the cap is closed at once and counted; the others are served', async () => {
+    let refused = 0
+    await withEmulator({ maxConnections: 2, onConnectionRefused: () => refused++ }, async (own) => {
+      const a = await open(own.port)
+      const b = await open(own.port)
+      const c = await open(own.port)
+      await c.closed // the third is closed by the emulator, unread
+      expect(own.stats().refusedConnections).toBe(1)
+      expect(refused).toBe(1)
+      // The two open connections still work.
+      const answer = new Promise<string>((resolve) => a.socket.once('data', (d) => resolve(String(d))))
+      const body = JSON.stringify({ __logs__: [{ via: 'a' }] })
+      a.socket.write(`POST /logstores/web/track?APIVersion=0.6.0 HTTP/1.1\r\nHost: my-project.localhost\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+      expect(await answer).toMatch(/^HTTP\/1.1 200/)
+      a.socket.destroy()
+      b.socket.destroy()
+      await Promise.all([a.closed, b.closed])
+      await vi.waitFor(async () => expect((await post(own, doc)).status).toBe(200))
+      expect(own.logs().map((l) => l.log.via ?? l.log.key1)).toEqual(['a', 'value1'])
+    })
   })
 })

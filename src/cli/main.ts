@@ -1,11 +1,18 @@
 // The `sls-webtrack` command: a thin shell over the emulator and the client.
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { demo } from './demo.js'
-import { sendCommand } from './send.js'
-import { serve } from './serve.js'
+import { required, UsageError, wholeNumber } from './flags.js'
+import { visible } from './format.js'
+import { sendCommand, STOP_AFTER_UNREACHABLE } from './send.js'
+import { SERVE_DEFAULTS, serve } from './serve.js'
 
+// The build writes the version in; run from source (tsx), it is read from package.json.
 declare const __VERSION__: string | undefined
-const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev'
+function version(): string {
+  if (typeof __VERSION__ === 'string') return __VERSION__
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+}
 
 const HELP: Record<string, string> = {
   main: `sls-webtrack — Alibaba Cloud Log Service web tracking, from the command line
@@ -19,42 +26,109 @@ Commands:
 
 Options: --help (for each command), --version`,
   serve: `Usage: sls-webtrack serve [--port 4318] [--host 127.0.0.1] [--store logs.ndjson] [--quiet]
+                          [--max-records ${SERVE_DEFAULTS.maxRecords}] [--max-connections ${SERVE_DEFAULTS.maxConnections}]
 
 Runs the emulator of the /track endpoint. Clients use http://localhost:<port> as the endpoint;
 the project is the first host label (http://<project>.localhost:<port>). Prints one line per
-accepted log; Ctrl-C stops it.`,
+accepted log on stdout (not with --quiet), and one line per refused request on stderr; Ctrl-C
+stops it.
+
+  --store FILE           append accepted logs to FILE as NDJSON (created with mode 0600)
+  --max-records N        logs and requests kept in memory, the newest N of each (0–1000000)
+  --max-connections N    connections open at once; more are closed at once (1–65535)
+  --host ADDRESS         a non-loopback address opens the emulator to the network (warned)`,
   send: `Usage: sls-webtrack send --project P --endpoint E --logstore L [--topic T] [--source S]
                          [--tag k=v]... [--compression auto|lz4|deflate|none] [file | -]
 
 Reads NDJSON (one log object per line) from the file, or stdin for '-' or no file, and sends it.
-A bad line is reported with its line number and skipped. Exits 1 if anything failed.`,
+A bad line (not JSON, not UTF-8, over the 3 MiB request limit, or refused) is reported with its
+line number and skipped. After ${STOP_AFTER_UNREACHABLE} batches in a row that cannot reach the service, it stops and
+lists the lines not sent. Exits 1 if any line was skipped or not sent.`,
   demo: `Usage: sls-webtrack demo [--count 10000]
 
 Starts an embedded emulator, sends a realistic batch with LZ4 through the client, prints what
 the emulator stored.`,
 }
 
-class UsageError extends Error {}
-
-function need(values: Record<string, unknown>, name: string): string {
-  const v = values[name]
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`)
-  return v
+/** `serve`: flags checked, then the emulator in the foreground. */
+function runServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string', default: '4318' },
+      host: { type: 'string', default: '127.0.0.1' },
+      store: { type: 'string' },
+      quiet: { type: 'boolean' },
+      'max-records': { type: 'string', default: String(SERVE_DEFAULTS.maxRecords) },
+      'max-connections': { type: 'string', default: String(SERVE_DEFAULTS.maxConnections) },
+    },
+  })
+  return serve({
+    port: wholeNumber('port', values.port!, 'a port number', 0, 65535),
+    host: values.host!,
+    store: values.store,
+    quiet: values.quiet ?? false,
+    maxRecords: wholeNumber('max-records', values['max-records']!, 'a number of records', 0, 1_000_000),
+    maxConnections: wholeNumber('max-connections', values['max-connections']!, 'a number of connections', 1, 65535),
+  })
 }
+
+function runDemo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { count: { type: 'string', default: '10000' } } })
+  return demo(wholeNumber('count', values.count!, 'a number of logs', 1, 1_000_000))
+}
+
+function runSend(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      project: { type: 'string' },
+      endpoint: { type: 'string' },
+      logstore: { type: 'string' },
+      topic: { type: 'string' },
+      source: { type: 'string' },
+      tag: { type: 'string', multiple: true },
+      compression: { type: 'string', default: 'auto' },
+    },
+  })
+  const tags: Record<string, string> = {}
+  for (const t of values.tag ?? []) {
+    const eq = t.indexOf('=')
+    if (eq <= 0) throw new UsageError(`--tag: expected key=value, got ${visible(JSON.stringify(t))}`)
+    tags[t.slice(0, eq)] = t.slice(eq + 1)
+  }
+  if (!['auto', 'lz4', 'deflate', 'none'].includes(values.compression!)) {
+    throw new UsageError(`--compression: expected one of auto, lz4, deflate, none, got ${visible(JSON.stringify(values.compression))}`)
+  }
+  return sendCommand({
+    project: required(values, 'project'),
+    endpoint: required(values, 'endpoint'),
+    logstore: required(values, 'logstore'),
+    topic: values.topic,
+    source: values.source,
+    tags,
+    compression: values.compression as 'auto',
+    file: positionals[0] ?? '-',
+  })
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { serve: runServe, send: runSend, demo: runDemo }
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv
   if (command === '--version' || command === '-v') {
-    process.stdout.write(VERSION + '\n')
+    process.stdout.write(version() + '\n')
     return 0
   }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP.main + '\n')
     return 0
   }
-  if (!(command in HELP) || command === 'main') {
-    process.stderr.write(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}\n`)
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
+  if (!run) {
+    process.stderr.write(`unknown command ${visible(JSON.stringify(command))}\n\n${HELP.main}\n`)
     return 2
   }
   try {
@@ -62,50 +136,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP[command] + '\n')
       return 0
     }
-    if (command === 'serve') {
-      const { values } = parseArgs({ args: rest, options: { port: { type: 'string', default: '4318' }, host: { type: 'string', default: '127.0.0.1' }, store: { type: 'string' }, quiet: { type: 'boolean' } } })
-      return await serve({ port: Number(values.port), host: values.host!, store: values.store, quiet: values.quiet ?? false })
-    }
-    if (command === 'demo') {
-      const { values } = parseArgs({ args: rest, options: { count: { type: 'string', default: '10000' } } })
-      return await demo(Number(values.count))
-    }
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        project: { type: 'string' },
-        endpoint: { type: 'string' },
-        logstore: { type: 'string' },
-        topic: { type: 'string' },
-        source: { type: 'string' },
-        tag: { type: 'string', multiple: true },
-        compression: { type: 'string', default: 'auto' },
-      },
-    })
-    const tags: Record<string, string> = {}
-    for (const t of values.tag ?? []) {
-      const eq = t.indexOf('=')
-      if (eq <= 0) throw new UsageError(`--tag wants key=value, got ${JSON.stringify(t)}`)
-      tags[t.slice(0, eq)] = t.slice(eq + 1)
-    }
-    if (!['auto', 'lz4', 'deflate', 'none'].includes(values.compression!)) throw new UsageError('--compression is one of auto, lz4, deflate, none')
-    return await sendCommand({
-      project: need(values, 'project'),
-      endpoint: need(values, 'endpoint'),
-      logstore: need(values, 'logstore'),
-      topic: values.topic,
-      source: values.source,
-      tags,
-      compression: values.compression as 'auto',
-      file: positionals[0] ?? '-',
-    })
+    return await run(rest)
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`sls-webtrack ${command}: ${(e as Error).message}\n\n${HELP[command]}\n`)
-      return 2
-    }
-    process.stderr.write(`sls-webtrack ${command}: ${(e as Error).message}\n`)
-    return 1
+    // A usage mistake gets the command's help; anything else, the message alone.
+    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    process.stderr.write(`sls-webtrack ${command}: ${visible((e as Error).message)}\n${usage ? `\n${HELP[command]}\n` : ''}`)
+    return usage ? 2 : 1
   }
 }

@@ -1,26 +1,63 @@
-// `sls-webtrack serve`: the emulator in the foreground, one line per accepted log.
+// `sls-webtrack serve`: the emulator in the foreground. One line per accepted log on stdout;
+// one line per request that stored nothing (refused, or never answered) and per refused
+// connection on stderr. Memory stays bounded: the emulator keeps only the newest
+// `maxRecords` records, and at most `maxConnections` connections are open.
 import { startEmulator } from '../emulator/index.js'
-import { logLine } from './format.js'
+import { logLine, plural, requestLine, visible } from './format.js'
 
 export interface ServeOptions {
   port: number
   host: string
   store?: string | undefined
   quiet?: boolean
+  /** Records kept in memory, each of logs and requests. */
+  maxRecords: number
+  /** Connections open at once. */
+  maxConnections: number
+}
+
+/** Defaults of `serve`'s bounds (documented in its help). */
+export const SERVE_DEFAULTS = { maxRecords: 1000, maxConnections: 128 } as const
+
+/** Whether a listen address only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase()
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\.\d+\.\d+\.\d+$/.test(h)
+}
+
+/** A start-up failure in plain words: what could not be done, and the system's reason. */
+function startFailure(error: unknown, opts: ServeOptions): Error {
+  const e = error as NodeJS.ErrnoException
+  if (e?.syscall === 'listen') return new Error(`cannot listen on ${opts.host} port ${opts.port}: ${e.code ?? e.message}`, { cause: error })
+  return error as Error
 }
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Resolves with the exit code. */
-export async function serve(opts: ServeOptions, out: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function serve(opts: ServeOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  if (!isLoopback(opts.host)) {
+    err.write(
+      `warning: --host ${visible(opts.host)} is not a loopback address: other machines can reach the emulator, and since it ` +
+        'answers CORS "*", so can any web page their browsers open. Use --host 127.0.0.1 unless you mean this.\n',
+    )
+  }
   const emu = await startEmulator({
     port: opts.port,
     host: opts.host,
     store: opts.store,
-    onLog: opts.quiet ? undefined : (rec) => out.write(logLine(rec) + '\n'),
+    maxRecords: opts.maxRecords,
+    maxConnections: opts.maxConnections,
+    onLog: opts.quiet ? undefined : (rec) => out.write(`${logLine(rec)}\n`),
+    onRequest: (rec) => {
+      if (rec.status !== 200) err.write(`${requestLine(rec)}\n`)
+    },
+    onConnectionRefused: () => err.write(`refused a connection: ${opts.maxConnections} are open (--max-connections)\n`),
+  }).catch((error: unknown) => {
+    throw startFailure(error, opts)
   })
-  process.stderr.write(
+  err.write(
     `sls-webtrack emulator listening on ${emu.endpoint}\n` +
       `  endpoint for clients: ${emu.endpoint}   (project = first host label, e.g. http://my-project.localhost:${emu.port})\n` +
-      (opts.store ? `  storing accepted logs in ${opts.store}\n` : '') +
+      (opts.store ? `  storing accepted logs in ${visible(opts.store)}\n` : '') +
       '  Ctrl-C to stop\n',
   )
   await new Promise<void>((resolve) => {
@@ -29,6 +66,8 @@ export async function serve(opts: ServeOptions, out: NodeJS.WritableStream = pro
     process.once('SIGTERM', stop)
   })
   await emu.close()
-  process.stderr.write(`stopped: ${emu.logs().length} logs accepted in ${emu.requests().length} requests\n`)
+  const s = emu.stats()
+  const refused = s.refusedConnections > 0 ? `, ${plural(s.refusedConnections, 'connection')} refused` : ''
+  err.write(`stopped: ${plural(s.logs, 'log')} accepted from ${plural(s.requests, 'request')} (${s.rejected} rejected${refused})\n`)
   return 0
 }

@@ -26,7 +26,9 @@
  *   `__tags__`, `__logs__`, `__partition_time__` and keys starting with `__tag__:`.
  * - `__time__`, when sent, must be a decimal integer string (else `InvalidTimestamp`) and is
  *   then replaced by the time of receipt.
- * - CORS answers `Access-Control-Allow-Origin: *` without credentials.
+ * - CORS answers `Access-Control-Allow-Origin: *` without credentials: any web page the
+ *   browser shows can send to the emulator, so listen on loopback (the default) unless you
+ *   mean to open it to the network.
  *
  * @packageDocumentation
  */
@@ -43,6 +45,7 @@ export type {
   EmulatorLogRecord,
   EmulatorOptions,
   EmulatorRequestRecord,
+  EmulatorStats,
   FailInjection,
   FaultKind,
   Injection,
@@ -55,7 +58,10 @@ export type {
  * default). Every call makes an independent instance; close it with `close()` or
  * `await using`.
  *
- * @throws RangeError when `maxBytes` or `maxLogs` is not a positive integer.
+ * Rejects with a `RangeError` when `maxBytes`, `maxLogs`, `maxRecords` or `maxConnections`
+ * is out of range, with an `Error` naming the path and the cause (its `code`, e.g. `ENOENT`)
+ * when the `store` file cannot be opened for appending, and with the system error when the
+ * address cannot be listened on (`EADDRINUSE`).
  */
 export function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   return EmulatorServer.start(options)

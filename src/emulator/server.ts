@@ -1,7 +1,8 @@
 // The emulator's HTTP server: one instance per call, no module state. Each request goes
 // through: CORS/request id → preflight? → stall gate → injected fault → route → form checks →
 // body → decompression → document checks → store → (delay) → answer. A request whose client
-// goes away while a stall holds it stops at the gate, recorded with `fault: 'stall'`.
+// goes away while a stall holds it stops at the gate, recorded with `fault: 'stall'`. What it
+// keeps in memory is bounded by `maxRecords` (ring.ts); counts cover everything.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
@@ -12,10 +13,11 @@ import { createForwardFetch } from './forward-fetch.js'
 import { ClientGone, readBody } from './read-body.js'
 import { internalError, reject, Rejection } from './rejection.js'
 import { requestIdGenerator } from './request-id.js'
+import { Ring } from './ring.js'
 import { sendAnswer, type Answer } from './respond.js'
 import { checkTarget, parseTarget, type Catalog, type Target } from './route-request.js'
 import { StoreFile } from './store-file.js'
-import type { Emulator, EmulatorLogRecord, EmulatorOptions, EmulatorRequestRecord, Injection } from './types.js'
+import type { Emulator, EmulatorLogRecord, EmulatorOptions, EmulatorRequestRecord, EmulatorStats, Injection } from './types.js'
 import { parseTrackBody, checkTrackBody, type TrackBody } from './validate-body.js'
 import { checkHeaderForm, checkHeaderlessForm, detectForm, trackBodyFromQuery } from './validate-request.js'
 
@@ -27,6 +29,27 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
   if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`startEmulator: ${name} must be a positive integer, got ${String(value)}`)
   return value
 }
+
+/** A count that may be unbounded (`Infinity`, the default) and starts at `min`. */
+function bound(value: number | undefined, min: 0 | 1, name: string): number {
+  if (value === undefined || value === Infinity) return Infinity
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(`startEmulator: ${name} must be an integer of at least ${min}, or Infinity, got ${String(value)}`)
+  }
+  return value
+}
+
+/** The options, checked before a file or a socket is opened. */
+function checkOptions(options: EmulatorOptions) {
+  return {
+    maxBytes: positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'),
+    maxLogs: positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs'),
+    maxRecords: bound(options.maxRecords, 0, 'maxRecords'),
+    maxConnections: bound(options.maxConnections, 1, 'maxConnections'),
+  }
+}
+
+const noStats = (): EmulatorStats => ({ logs: 0, requests: 0, rejected: 0, refusedConnections: 0 })
 
 /** Compressed bodies may be slightly larger than raw ones (LZ4 and zlib worst cases are under 1/128 + 1 KiB). */
 function wireLimit(maxBytes: number): number {
@@ -61,25 +84,31 @@ export class EmulatorServer implements Emulator {
   readonly #maxLogs: number
   readonly #catalog: Catalog
   readonly #onLog: ((record: EmulatorLogRecord) => void) | undefined
+  readonly #onRequest: ((record: EmulatorRequestRecord) => void) | undefined
   readonly #store: StoreFile | undefined
   readonly #faults = new FaultPlan()
   readonly #nextId = requestIdGenerator()
   readonly #closing = new AbortController()
-  #logs: EmulatorLogRecord[] = []
-  #requests: EmulatorRequestRecord[] = []
+  readonly #logs: Ring<EmulatorLogRecord>
+  readonly #requests: Ring<EmulatorRequestRecord>
+  #stats = noStats()
   #pending = 0
   #closed: Promise<void> | undefined
 
-  private constructor(server: Server, options: EmulatorOptions, listenHost: string) {
+  private constructor(server: Server, options: EmulatorOptions, store: StoreFile | undefined, listenHost: string) {
+    const checked = checkOptions(options)
     this.#server = server
-    this.#maxBytes = positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
-    this.#maxLogs = positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs')
+    this.#maxBytes = checked.maxBytes
+    this.#maxLogs = checked.maxLogs
+    this.#logs = new Ring(checked.maxRecords)
+    this.#requests = new Ring(checked.maxRecords)
     this.#catalog = {
       projects: options.projects ? new Set(options.projects) : undefined,
       logstores: options.logstores ? new Set(options.logstores) : undefined,
     }
     this.#onLog = options.onLog
-    this.#store = options.store === undefined ? undefined : new StoreFile(options.store)
+    this.#onRequest = options.onRequest
+    this.#store = store
     this.port = (server.address() as AddressInfo).port
     this.endpoint = `http://localhost:${this.port}`
     this.fetch = createForwardFetch(`http://${listenHost}:${this.port}`)
@@ -87,29 +116,44 @@ export class EmulatorServer implements Emulator {
 
   /** Starts an emulator and resolves once it listens. */
   static async start(options: EmulatorOptions = {}): Promise<EmulatorServer> {
-    // Check the options before a socket is opened.
-    positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes')
-    positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs')
+    // Options first, then the store file, then the socket: each failure before the next step.
+    const { maxConnections } = checkOptions(options)
+    const store = options.store === undefined ? undefined : await StoreFile.open(options.store)
     const host = options.host ?? '127.0.0.1'
     const server = createServer()
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject)
-        resolve()
+    // Node closes a connection over the cap at once, unread, and emits 'drop'.
+    if (maxConnections !== Infinity) server.maxConnections = maxConnections
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(options.port ?? 0, host, () => {
+          server.off('error', reject)
+          resolve()
+        })
       })
-    })
-    const emulator = new EmulatorServer(server, options, connectHost(host))
+    } catch (error) {
+      await store?.close()
+      throw error
+    }
+    const emulator = new EmulatorServer(server, options, store, connectHost(host))
     server.on('request', (req: IncomingMessage, res: ServerResponse) => void emulator.#handle(req, res))
+    server.on('drop', () => {
+      emulator.#stats.refusedConnections++
+      options.onConnectionRefused?.()
+    })
     return emulator
   }
 
   logs(): EmulatorLogRecord[] {
-    return [...this.#logs]
+    return this.#logs.toArray()
   }
 
   requests(): EmulatorRequestRecord[] {
-    return [...this.#requests]
+    return this.#requests.toArray()
+  }
+
+  stats(): EmulatorStats {
+    return { ...this.#stats }
   }
 
   pending(): number {
@@ -117,8 +161,9 @@ export class EmulatorServer implements Emulator {
   }
 
   clear(): void {
-    this.#logs = []
-    this.#requests = []
+    this.#logs.clear()
+    this.#requests.clear()
+    this.#stats = noStats()
     this.#faults.reset()
   }
 
@@ -133,7 +178,7 @@ export class EmulatorServer implements Emulator {
       this.#server.closeAllConnections()
       this.#faults.releaseAll()
       await closed
-      await this.#store?.flush()
+      await this.#store?.close()
     })()
     return this.#closed
   }
@@ -158,7 +203,7 @@ export class EmulatorServer implements Emulator {
     let record: EmulatorRequestRecord | undefined
     // Recorded before the answer leaves, so that a client that got it also sees the record.
     const recordOnce = () => {
-      if (record) this.#requests.push(record)
+      if (record) this.#record(record)
       record = undefined
     }
     try {
@@ -285,8 +330,21 @@ export class EmulatorServer implements Emulator {
       receivedAt: record.receivedAt,
     }))
     await this.#store?.append(records)
-    this.#logs.push(...records)
+    this.#stats.logs += records.length
+    for (const stored of records) this.#logs.push(stored)
     for (const stored of records) this.#onLog?.(stored)
+  }
+
+  /** Keeps a request's record (within `maxRecords`), counts it and tells `onRequest`. */
+  #record(record: EmulatorRequestRecord): void {
+    this.#requests.push(record)
+    this.#stats.requests++
+    if (record.status >= 400) this.#stats.rejected++
+    try {
+      this.#onRequest?.(record)
+    } catch (error) {
+      process.emitWarning(`sls-webtrack emulator: onRequest threw: ${(error as Error)?.message ?? String(error)}`)
+    }
   }
 }
 

@@ -9,7 +9,10 @@ export interface EmulatorOptions {
   host?: string
   /**
    * Path of a file to which every accepted log is appended as one NDJSON line (an
-   * {@link EmulatorLogRecord}). The file is created if missing and never truncated.
+   * {@link EmulatorLogRecord}). It is opened when the emulator starts: `startEmulator` rejects,
+   * naming the path and the cause (`ENOENT`, `EACCES`…), when it cannot be written. A missing
+   * file is created with mode `0o600` (its owner only: logs may hold personal data); an
+   * existing one keeps its mode and is never truncated.
    */
   store?: string
   /**
@@ -30,10 +33,42 @@ export interface EmulatorOptions {
   /** Most logs in one request; more is 400 `PostBodyTooLarge`. Default 4096. */
   maxLogs?: number
   /**
+   * How many log records, and how many request records, `logs()` and `requests()` keep: the
+   * newest ones, the oldest evicted first. `stats()` still counts everything. `0` keeps none.
+   * Default `Infinity`: a test reads every record of an emulator that lives for one test;
+   * a long-running emulator should set a bound (`sls-webtrack serve` keeps 1000).
+   */
+  maxRecords?: number
+  /**
+   * Most connections open at once; a connection over the cap is closed as soon as it is
+   * accepted, unread, and counted in `stats().refusedConnections`. Default `Infinity`.
+   */
+  maxConnections?: number
+  /**
    * Called once per accepted log, after it was stored and before the answer is sent. If it
    * throws, the request is answered 500 `InternalServerError` (the logs stay stored).
    */
   onLog?: (record: EmulatorLogRecord) => void
+  /**
+   * Called once per request when it is recorded (see {@link Emulator.requests}): accepted,
+   * refused with an error answer, or never answered. An error it throws is emitted as a
+   * process warning; the request is not affected.
+   */
+  onRequest?: (record: EmulatorRequestRecord) => void
+  /** Called when a connection is refused because `maxConnections` are open. */
+  onConnectionRefused?: () => void
+}
+
+/** Totals since the emulator started or `clear()` was last called, evicted records included. */
+export interface EmulatorStats {
+  /** Logs accepted (stored). */
+  logs: number
+  /** Requests recorded (CORS preflights are not). */
+  requests: number
+  /** Requests answered with an error status (400 and above). */
+  rejected: number
+  /** Connections closed unread because `maxConnections` were open. */
+  refusedConnections: number
 }
 
 /** One accepted log, as the emulator stored it. */
@@ -200,18 +235,23 @@ export interface Emulator extends AsyncDisposable {
    * and signal, with the original host in `X-Forwarded-Host`.
    */
   readonly fetch: typeof globalThis.fetch
-  /** Accepted logs, oldest first (a copy). */
+  /** Accepted logs, oldest first (a copy); the newest `maxRecords` of them. */
   logs(): EmulatorLogRecord[]
-  /** Every request received except CORS preflights, in the order answered (a copy). */
+  /**
+   * Every request received except CORS preflights, in the order answered (a copy); the newest
+   * `maxRecords` of them.
+   */
   requests(): EmulatorRequestRecord[]
+  /** Counts of logs, requests, refusals and refused connections, evicted records included. */
+  stats(): EmulatorStats
   /**
    * Number of requests received and not yet answered (held by a stall, delayed or in
    * progress). A request whose client went away while a stall held it is no longer counted.
    */
   pending(): number
   /**
-   * Forgets recorded logs and requests and every injection not yet consumed. A stall stays in
-   * force; release it with `inject({ stall: false })`.
+   * Forgets recorded logs and requests, resets `stats()`, and forgets every injection not yet
+   * consumed. A stall stays in force; release it with `inject({ stall: false })`.
    */
   clear(): void
   /** Injects a fault; see {@link Injection}. Throws a `RangeError` on a malformed injection. */
