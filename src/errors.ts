@@ -82,7 +82,7 @@ export class NetworkError extends WebTrackError {
     const text = inner && reason(inner).trim()
     const code = inner?.code
     super(
-      `network error on POST ${url}: ${reason(cause)}${inner ? `: ${text}${code && !text!.includes(code) ? ` (${code})` : ''}` : ''}` +
+      `network error on POST ${url}: ${reason(cause)}${inner ? `: ${(text + (code && !text!.includes(code) ? ` (${code})` : '')).trim()}` : ''}` +
         // Node's resolver knows no `{project}.localhost` name; the emulator's fetch routes to it.
         (code === 'ENOTFOUND' && /\.localhost[:/]/.test(url)
           ? "; Node cannot resolve *.localhost: pass the emulator's fetch, startEmulator().fetch"
