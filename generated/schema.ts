@@ -277,6 +277,20 @@ export interface operations {
             404: components["responses"]["NotFound"];
             499: components["responses"]["ClientClosed"];
             500: components["responses"]["InternalError"];
+            /**
+             * @description Never sent by the service: a redirect comes from something in between (a proxy, a
+             *     captive portal, a wrong endpoint). Do not follow it: a redirected POST becomes a GET
+             *     and its logs are lost. Send with `redirect: manual` and treat it as an error; in
+             *     browsers it shows as an opaque redirect (status 0, no `Location`).
+             */
+            "3XX": {
+                headers: {
+                    /** @description Where the redirect points. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
 }

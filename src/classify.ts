@@ -4,7 +4,7 @@ import type { components } from '../generated/schema.js'
 import { ServiceError } from './errors.js'
 
 /**
- * Builds the error of a failed answer. `body` is what openapi-fetch parsed: the JSON error
+ * Builds the error of a failed answer, a redirect included. `body` is what openapi-fetch parsed: the JSON error
  * object, or the raw text when the body was not JSON (a proxy's HTML page, say).
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
@@ -14,10 +14,20 @@ export function serviceError(response: Response, body: unknown, url: string): Se
   const seconds = Number(retryAfter)
   const retryAfterMs = retryAfter ? (Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now()) : -1
   const json = typeof (body as components['schemas']['ErrorResponse'] | undefined)?.errorCode === 'string' ? (body as components['schemas']['ErrorResponse']) : undefined
+  const status = response.status
+  // A redirect (requests are sent with `redirect: 'manual'`) comes from something in between: a
+  // proxy, a captive portal, a wrong endpoint. Following it would drop the logs; it is reported,
+  // never retried. Browsers hide it (an opaque redirect, status 0, no Location).
+  const location = response.headers.get('location')
+  const redirect = response.type === 'opaqueredirect' || (status > 299 && status < 400)
   return new ServiceError({
-    status: response.status,
-    errorCode: json ? json.errorCode : `HTTP${response.status}`,
-    errorMessage: json ? String(json.errorMessage ?? '') : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
+    status,
+    errorCode: json ? json.errorCode : `HTTP${status}`,
+    errorMessage: json
+      ? String(json.errorMessage ?? '')
+      : redirect
+        ? `redirected${location ? ` to ${location}` : ''}, not followed (it would drop the logs)`
+        : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
     requestId: response.headers.get('x-log-requestid') ?? undefined,
     url,
     retryAfterMs: retryAfterMs >= 0 && retryAfterMs <= 60_000 ? retryAfterMs : undefined,

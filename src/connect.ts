@@ -2,12 +2,13 @@
 // names), the limits, and the openapi-fetch client generated from the spec. The client and the
 // tracker both start here; everything after works on the resolved connection.
 import { createTrackClient, type TrackClient } from '../generated/client.js'
+import { checkOption, MAX_TIMER_MS } from './check-option.js'
 import { MAX_LOGS_PER_REQUEST } from '../generated/spec.js'
 import type { CompressionOption } from './compress/policy.js'
 import { envelope, type Envelope } from './encode.js'
 import { ValidationError } from './errors.js'
 import { normalizeTags, stringifyValue, type Log } from './normalize.js'
-import type { RetryInfo, RetryOption } from './retry.js'
+import { retryPolicy, type RetryInfo, type RetryOption } from './retry.js'
 import { checkLogstore, parseEndpoint, projectBaseUrl } from './route.js'
 import type { Limits } from './split.js'
 
@@ -29,11 +30,14 @@ export interface ClientOptions {
   compression?: CompressionOption
   /** A WHATWG `fetch`, as openapi-fetch takes it. Default `globalThis.fetch`. */
   fetch?: typeof fetch
-  /** Timeout of one attempt in ms. Default 10 000. */
+  /** Timeout of one attempt in ms, from 1 to 2 147 483 647, or `Infinity` for none. Default 10 000. */
   timeoutMs?: number
   /** Retry policy, a retry count, or `false`. Default: 3 retries, 200 ms doubling to 10 s, full jitter. */
   retry?: RetryOption
-  /** Per-request limits. Default 3 MB and 4096 logs (the newer document; the older says 10 MB). */
+  /**
+   * Per-request limits. Default 3 MB and 4096 logs (the newer document; the older says 10 MB).
+   * `maxBytes` may be up to 10 MiB, `maxLogs` from 1 to 4096.
+   */
   limits?: Partial<Limits>
   /** Called before each retry, with the error and the delay. */
   onRetry?: (info: RetryInfo) => void
@@ -78,12 +82,18 @@ export interface TargetOptions {
 export function connect(options: ClientOptions): Connection {
   const baseUrl = projectBaseUrl(options.project, parseEndpoint(options.endpoint))
   if (options.logstore !== undefined) checkLogstore(options.logstore)
-  const { maxBytes = 3 * 1024 * 1024, maxLogs = MAX_LOGS_PER_REQUEST } = options.limits ?? {}
-  if (!(maxBytes > 0 && maxLogs > 0)) throw new ValidationError('limits', 'must be positive')
+  // Every numeric option is checked now, as the tracker's are: a NaN or a string would surface
+  // only later, as endless retries or a timer that fires at once.
+  checkOption('timeoutMs', options.timeoutMs, 0, 1, MAX_TIMER_MS, ' ms', 'no timeout')
+  retryPolicy(options.retry)
+  const limits = options.limits ?? {}
+  // 10 MiB: what the older documentation allows; no request above it can be accepted.
+  const maxBytes = checkOption('limits.maxBytes', limits.maxBytes, 3 * 1024 * 1024, 1, 10 * 1024 * 1024, ' bytes')
+  const maxLogs = checkOption('limits.maxLogs', limits.maxLogs, MAX_LOGS_PER_REQUEST, 1, MAX_LOGS_PER_REQUEST)
   const tags = normalizeTags(options.tags) // an empty tag key fails now, not at the first send
   const c = options.compression
   if (typeof c === 'object') ('codec' in c ? c.codec : c).check?.()
-  return { options, baseUrl, limits: { maxBytes, maxLogs: Math.min(maxLogs, MAX_LOGS_PER_REQUEST) }, tags, http: createTrackClient({ fetch: options.fetch }) }
+  return { options, baseUrl, limits: { maxBytes, maxLogs }, tags, http: createTrackClient({ fetch: options.fetch }) }
 }
 
 /**

@@ -24,8 +24,8 @@ export class ValidationError extends WebTrackError {
   declare name: 'ValidationError'
   /** Where the problem is, e.g. `logs[3].__topic__`, `project`, `endpoint`. */
   declare readonly path: string
-  constructor(path: string, message: string) {
-    super(`${path}: ${message}`)
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${path}: ${message}`, options)
     this.name = 'ValidationError'
     this.path = path
   }
@@ -66,11 +66,29 @@ export function isRetryableStatus(status: number, errorCode?: string): boolean {
   return status > 499 || status === 429 || (status === 403 && /^(Shard)?WriteQuotaExceed$/.test(errorCode!))
 }
 
-/** The request never got an answer: DNS, connection refused or reset, CORS, offline. */
+/** What an error says: its message (or the value itself), as text. */
+export const reason = (error: unknown): string => String((error as Error)?.message ?? error)
+
+/**
+ * The request never got an answer: DNS, connection refused or reset, TLS, CORS, offline. The
+ * message names the cause: Node's fetch says only "fetch failed" and keeps the system's error
+ * (`ECONNREFUSED`, `ENOTFOUND host`, a certificate's code) in `cause`; browsers give no more
+ * than "Failed to fetch".
+ */
 export class NetworkError extends WebTrackError {
   declare name: 'NetworkError'
   constructor(url: string, cause: unknown) {
-    super(`network error on POST ${url}: ${(cause as Error)?.message ?? cause}`, { cause })
+    const inner = (cause as { cause?: { code?: string } })?.cause
+    const text = inner && reason(inner).trim()
+    const code = inner?.code
+    super(
+      `network error on POST ${url}: ${reason(cause)}${inner ? `: ${(text + (code && !text!.includes(code) ? ` (${code})` : '')).trim()}` : ''}` +
+        // Node's resolver knows no `{project}.localhost` name; the emulator's fetch routes to it.
+        (code === 'ENOTFOUND' && /\.localhost[:/]/.test(url)
+          ? "; Node cannot resolve *.localhost: pass the emulator's fetch, startEmulator().fetch"
+          : ''),
+      { cause },
+    )
     this.name = 'NetworkError'
     ;(this as { retryable: boolean }).retryable = true
   }

@@ -25,23 +25,36 @@ export function keyProblem(key: string): string | undefined {
   return undefined
 }
 
+/**
+ * What an `Error` is made of, as a log or a value: `name`, `message`, `stack`, and `code` and
+ * `cause` when set (JSON leaves an Error as `{}`: none of these is enumerable). A cause that is
+ * an Error is spelled out the same way, at most 3 levels deep; deeper, it is its `String`.
+ */
+export function errorFields(error: Error, depth = 0): LogInput {
+  const { name, message, stack, code, cause } = error as Error & { code?: unknown }
+  return { name, message, stack, code, cause: cause instanceof Error ? (depth < 3 ? errorFields(cause, depth + 1) : String(cause)) : cause }
+}
+
 function safeJson(value: object): string {
   try {
     const text = JSON.stringify(value)
-    if (text !== undefined) return text
+    // `{}` may be an Error inside (it has no enumerable field): the tolerant form spells it out.
+    if (text !== undefined && !text.includes('{}')) return text
   } catch {
     // Circular structure or a bigint inside: fall through to the tolerant form.
   }
   const ancestors: object[] = []
-  // Cycles become "[Circular]" and bigints their decimal text, so normalisation never throws.
+  // Cycles become "[Circular]", bigints their decimal text and errors their fields, so
+  // normalisation never throws and loses no error.
   return (
     JSON.stringify(value, function (this: unknown, _key, v: unknown) {
       if (typeof v === 'bigint') return v.toString()
       if (typeof v !== 'object' || v === null) return v
+      const o: object = v instanceof Error ? errorFields(v) : v
       while (ancestors.length > 0 && ancestors[ancestors.length - 1] !== this) ancestors.pop()
-      if (ancestors.includes(v)) return '[Circular]'
-      ancestors.push(v)
-      return v
+      if (ancestors.includes(o)) return '[Circular]'
+      ancestors.push(o)
+      return o
     }) ?? ''
   )
 }
@@ -49,7 +62,8 @@ function safeJson(value: object): string {
 /**
  * Turns one value into the string the service stores, or `undefined` to leave it out:
  * numbers, booleans and bigints via `String`, dates as ISO 8601, objects and arrays as JSON
- * (a circular reference becomes `"[Circular]"`), `null`/`undefined`/functions/symbols left out.
+ * (a circular reference becomes `"[Circular]"`), an `Error` as the JSON of its `errorFields`,
+ * `null`/`undefined`/functions/symbols left out.
  */
 export function stringifyValue(value: unknown): string | undefined {
   switch (typeof value) {
@@ -62,7 +76,7 @@ export function stringifyValue(value: unknown): string | undefined {
     case 'object':
       if (value === null) return undefined
       if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()
-      return safeJson(value)
+      return safeJson(value instanceof Error ? errorFields(value) : value)
     default:
       return undefined
   }
@@ -89,16 +103,18 @@ export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
  * Validates and normalises one log, adding to `counts`. `index` names the log in errors. The
  * input is never changed: a log that needs changes is copied; with `asIs` false it is copied
  * without first trying to send it as it is.
- * @throws ValidationError for a non-object log, an empty key or a key reserved by the service.
+ * An `Error` becomes the log of its `errorFields`.
+ * @throws ValidationError for a non-object log, an empty key, a key reserved by the service, or
+ * a log left with no field.
  */
 export function normalizeLog(input: LogInput, index: number, counts: Tally = tally(), asIs = true): Log {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
   // `for…in` also walks a prototype's enumerable keys: anything but a plain object is first
-  // reduced to its own keys (rare: class instances and the like).
+  // reduced to its own keys (rare: class instances and the like); an Error to its fields.
   const proto = Object.getPrototypeOf(input)
-  if (proto !== Object.prototype && proto !== null) input = { ...input }
+  if (proto !== Object.prototype && proto !== null) input = input instanceof Error ? errorFields(input) : { ...input }
   // The common log, a flat object of strings under ordinary keys, goes as it is: nothing is
   // built. Otherwise a new object is filled in the input's key order, so that every log of one
   // shape gets one hidden class whose fields are all strings (JSON.stringify's fast path), and
@@ -129,7 +145,9 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
     else log[key] = text
     size += key.length + text.length + 6
   }
-  counts.minBytes += size === 1 ? 2 : size
+  // An empty log would be stored as a record of nothing, and counted as sent.
+  if (size === 1) throw new ValidationError(`logs[${index}]`, 'has no field with a value to send')
+  counts.minBytes += size
   return log
 }
 

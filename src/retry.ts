@@ -1,5 +1,6 @@
 // Retrying, with the policy as data: exponential backoff with full jitter (AWS's "full jitter":
 // spreads the retries of many clients hitting one outage), capped, limited in count.
+import { checkOption, MAX_TIMER_MS } from './check-option.js'
 import { WebTrackError } from './errors.js'
 
 /** How failed requests are retried. */
@@ -18,9 +19,15 @@ export type RetryOption = Partial<RetryPolicy> | number | false
 /** The default policy: 3 retries, 200 ms doubling up to 10 s, full jitter. */
 export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelayMs: 10_000 }
 
-/** One fully-defaulted policy from the option. */
+/**
+ * One fully-defaulted policy from the option; a field that is `undefined` takes its default.
+ * @throws ValidationError for a count or delay that is not a number in its range.
+ */
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
-  return { ...DEFAULT_RETRY, ...(typeof option === 'object' ? option : option !== undefined && { limit: +option }) }
+  const p: Partial<RetryPolicy> = typeof option === 'object' && option ? option : { limit: option === false ? 0 : option }
+  const check = (name: keyof RetryPolicy, max = MAX_TIMER_MS, unit = ' ms') => checkOption(`retry.${name}`, p[name], DEFAULT_RETRY[name], 0, max, unit)
+  // A limit of `Infinity` retries until the request succeeds or the signal aborts.
+  return { limit: check('limit', Infinity, ''), baseDelayMs: check('baseDelayMs'), maxDelayMs: check('maxDelayMs') }
 }
 
 /** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */

@@ -6,7 +6,7 @@ import { API_VERSION } from '../generated/spec.js'
 import { serviceError } from './classify.js'
 import type { WireBody } from './compress/policy.js'
 import type { Connection, Target } from './connect.js'
-import { NetworkError, TimeoutError, WebTrackError } from './errors.js'
+import { NetworkError, reason, TimeoutError, ValidationError, WebTrackError } from './errors.js'
 
 /** How one request goes. */
 export interface PostOptions {
@@ -31,8 +31,9 @@ const noop = () => {}
 
 /**
  * Posts one body (`rawSize` is its uncompressed length) and resolves with the answer's request
- * id on 2xx; rejects with `ServiceError`, `NetworkError`, `TimeoutError`, or the signal's reason
- * when the caller aborts. In the header-less form `fetch` is called synchronously, which the
+ * id on 2xx; rejects with `ServiceError` (a redirect too), `NetworkError`, `TimeoutError`, a
+ * `ValidationError` for a request that cannot be built, or the signal's reason when the caller
+ * aborts. In the header-less form `fetch` is called synchronously, which the
  * tracker's unload path relies on.
  */
 export async function post(conn: Connection, t: Target, body: WireBody, rawSize: number, opts: PostOptions): Promise<string | undefined> {
@@ -45,13 +46,29 @@ export async function post(conn: Connection, t: Target, body: WireBody, rawSize:
   // one) still ends in a TimeoutError or the caller's abort instead of hanging the send.
   const aborted = new Promise<never>((_, reject) => (own.onabort = () => reject(own.reason)))
   aborted.catch(noop)
-  const timer = setTimeout(() => controller.abort(new TimeoutError(url, timeoutMs)), timeoutMs)
+  // `Infinity`: no timeout (checked at creation; setTimeout would fire at once).
+  const timer = timeoutMs < Infinity ? setTimeout(() => controller.abort(new TimeoutError(url, timeoutMs)), timeoutMs) : undefined
   const onAbort = () => controller.abort(signal!.reason)
   if (signal?.aborted) onAbort()
   signal?.addEventListener('abort', onAbort)
+  // Whether the request reached `fetch`: an error before it (a URL or a header that cannot be
+  // built) is a bug or bad input that no retry mends; anything `fetch` throws means no answer.
+  // This holds in every runtime, where the errors' types and causes do not (undici's bad URL
+  // is a TypeError with a cause, as its "fetch failed" is).
+  let sent = false
   try {
     // The two forms differ only in params and Content-Type: one call keeps one code path.
     const posting = conn.http.POST('/logstores/{logstore}/track', {
+      fetch: (request: Request) => {
+        sent = true
+        return (conn.options.fetch ?? fetch)(request)
+      },
+      // A redirect is never followed: the POST would become a GET and drop the logs, and the
+      // answer of the page it leads to would read as success. It is a ServiceError instead.
+      redirect: 'manual',
+      // A 2xx is a success whatever its body: nothing is parsed, so a proxy's HTML page or a
+      // truncated body cannot turn an accepted request into an error, and a retry into a duplicate.
+      parseAs: 'stream',
       baseUrl: t.baseUrl,
       // openapi-fetch leaves out a header whose value is undefined: `x-log-compresstype` of an
       // uncompressed body.
@@ -71,16 +88,22 @@ export async function post(conn: Connection, t: Target, body: WireBody, rawSize:
     posting.catch(noop)
     const { response, error } = await Promise.race([posting, aborted])
     if (!response.ok) throw serviceError(response, error, url)
-    // openapi-fetch leaves an empty body unread; a browser then reports the request as
-    // cancelled (net::ERR_ABORTED in DevTools) although it succeeded. Reading it ends it
-    // cleanly. A failure to read it changes nothing: the service has answered 200, and
-    // turning that into an error would only resend (duplicate) accepted logs.
-    if (!response.bodyUsed) await response.arrayBuffer().catch(noop)
+    // The body of a success is left unread by openapi-fetch; a browser then reports the request
+    // as cancelled (net::ERR_ABORTED in DevTools) although it succeeded. Reading it ends it
+    // cleanly, in the background: the status has decided, and a body that fails or never ends
+    // must not turn accepted logs into an error (and a retry into a duplicate).
+    if (!response.bodyUsed) response.arrayBuffer().catch(noop)
     return response.headers.get('x-log-requestid') ?? undefined
   } catch (error) {
     // The caller's abort first, then our own errors (the answer's, the timeout's) as they are;
-    // anything else means the request never got an answer.
-    throw signal?.aborted ? signal.reason : error instanceof WebTrackError ? error : new NetworkError(url, error)
+    // anything else means the request never got an answer, or never left.
+    throw signal?.aborted
+      ? signal.reason
+      : error instanceof WebTrackError
+        ? error
+        : sent
+          ? new NetworkError(url, error)
+          : new ValidationError('request', reason(error), { cause: error })
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)

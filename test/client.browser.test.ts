@@ -1,6 +1,8 @@
 // The client in real Chromium against the emulator on another origin: CORS preflight, readable
 // request ids, and each codec's browser path (CompressionStream, fflate, LZ4) decoded by the
 // emulator (node:zlib for deflate).
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -63,5 +65,34 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
     expect(req.compressType).toBe(compression === 'none' ? 'none' : compression === 'fflate' ? 'deflate' : compression)
     if (compression !== 'none') expect(req.wireBytes).toBeLessThan(req.rawBytes / 2)
     expect(errors).toEqual([])
+  })
+
+  it('a 302 is not followed: the opaque redirect is a ServiceError, and only the POST reaches the server', async () => {
+    const seen: string[] = []
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*', 'access-control-allow-methods': 'POST' }
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`)
+      req.resume()
+      if (req.method === 'OPTIONS') res.writeHead(204, cors).end()
+      else if (req.method === 'POST') res.writeHead(302, { ...cors, location: '/landing' }).end()
+      else res.writeHead(200, cors).end('landing')
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      const endpoint = `http://localhost:${(server.address() as AddressInfo).port}`
+      const outcome = await page.evaluate(async (endpoint) => {
+        const { createClient } = (globalThis as any).SlsWebtrack
+        const client = createClient({ project: 'browser-test', endpoint, logstore: 'web', compression: 'none', retry: false })
+        return client.send([{ a: '1' }]).then(
+          (res: { logs: number }) => `sent ${res.logs}`,
+          (e: { name: string; status: number; retryable: boolean; message: string }) => ({ name: e.name, status: e.status, retryable: e.retryable, message: e.message }),
+        )
+      }, endpoint)
+      expect(outcome).toMatchObject({ name: 'ServiceError', status: 0, retryable: false })
+      expect((outcome as { message: string }).message).toContain('redirected, not followed')
+      expect(seen.filter((s) => !s.startsWith('OPTIONS'))).toEqual(['POST /logstores/web/track'])
+    } finally {
+      await new Promise((r) => server.close(r))
+    }
   })
 })

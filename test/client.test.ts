@@ -87,7 +87,7 @@ describe('routing', () => {
       }
       return undefined
     }
-    expect(path(() => createClient({ ...base, limits: { maxBytes: 0 } }))).toBe('limits')
+    expect(path(() => createClient({ ...base, limits: { maxBytes: 0 } }))).toBe('limits.maxBytes')
     expect(path(() => createClient({ ...base, tags: { '': 'x' } }))).toBe('tags')
     expect(path(() => createClient({ ...base, logstore: 'A' }))).toBe('logstore')
   })
@@ -240,7 +240,7 @@ describe('splitting', () => {
   const logArb = fc.dictionary(
     fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom(...'abcdefgxyz_-'.split('')) }),
     fc.string({ maxLength: 60, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n'), fc.string({ minLength: 1, maxLength: 1 })) }),
-    { maxKeys: 5 },
+    { minKeys: 1, maxKeys: 5 },
   )
 
   it('every request holds ≤ maxLogs logs and ≤ maxBytes raw bytes with its envelope; order kept (property)', async () => {

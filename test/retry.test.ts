@@ -11,6 +11,17 @@ describe('retry policy', () => {
     expect(retryPolicy(5)).toEqual({ ...DEFAULT_RETRY, limit: 5 })
     expect(retryPolicy(false).limit).toBe(0)
     expect(retryPolicy({ baseDelayMs: 50 })).toEqual({ ...DEFAULT_RETRY, baseDelayMs: 50 })
+    // `undefined` fields take their defaults (a spread would copy the undefined over them).
+    expect(retryPolicy({ limit: undefined, baseDelayMs: undefined, maxDelayMs: undefined })).toEqual(DEFAULT_RETRY)
+    expect(retryPolicy({ limit: Infinity }).limit).toBe(Infinity)
+  })
+
+  it('refuses what is not a count or a delay in range, naming the field and the range', () => {
+    expect(() => retryPolicy({ limit: Number.NaN })).toThrow('retry.limit: must be a whole number from 0 to Infinity, got NaN')
+    expect(() => retryPolicy(2.5)).toThrow('retry.limit: must be a whole number from 0 to Infinity, got 2.5')
+    expect(() => retryPolicy({ maxDelayMs: 2 ** 31 })).toThrow('retry.maxDelayMs: must be a number from 0 to 2147483647 ms, got 2147483648')
+    expect(() => retryPolicy({ baseDelayMs: '5' as never })).toThrow('retry.baseDelayMs: must be a number from 0 to 2147483647 ms, got "5"')
+    expect(() => retryPolicy(null as never)).toThrow(ValidationError)
   })
 
   it('full jitter: uniform below min(max, base × 2^n)', () => {

@@ -6,7 +6,7 @@ import { normalizeLog, tally } from '../src/normalize.js'
 
 const text = fc.string({ maxLength: 40, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0001', '\ud800', '\udfff'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
 const value = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.date(), fc.array(fc.integer(), { maxLength: 3 }))
-const log = fc.dictionary(fc.string({ minLength: 1, maxLength: 10, unit: fc.constantFrom(...'abcxyz_-.é日😀'.split('')) }), value, { maxKeys: 6 })
+const log = fc.dictionary(fc.string({ minLength: 1, maxLength: 10, unit: fc.constantFrom(...'abcxyz_-.é日😀'.split('')) }), value, { maxKeys: 6 }).filter((l) => Object.values(l).some((v) => v !== null)) // a log with no value is refused
 const encoder = new TextEncoder()
 
 describe('sizing (property)', () => {

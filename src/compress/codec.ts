@@ -4,7 +4,11 @@
  */
 export interface Codec {
   readonly name: 'lz4' | 'deflate'
-  /** Compresses a whole body; may be asynchronous (native streams). */
+  /**
+   * Compresses a whole body; may be asynchronous (native streams). What it throws reaches the
+   * caller as a `ValidationError` (`path: 'compression'`) with the codec's name and the error as
+   * `cause`; it is not retried.
+   */
   compress(raw: Uint8Array): Uint8Array | Promise<Uint8Array>
   /**
    * Throws a `ValidationError` when this runtime cannot run the codec; called when a client or

@@ -1,5 +1,6 @@
 // When to compress. A small body gains little and costs a header plus CPU; a body that does not
 // shrink (already-random data) is sent as it is.
+import { reason, ValidationError } from '../errors.js'
 import type { Codec } from './codec.js'
 
 /** How the client compresses bodies. */
@@ -25,12 +26,23 @@ export interface WireBody {
   readonly compressType?: Codec['name'] | undefined
 }
 
-/** Compresses `raw` as the option says (asynchronous codecs allowed). */
+/**
+ * Compresses `raw` as the option says (asynchronous codecs allowed).
+ * @throws ValidationError (`path: 'compression'`, the codec's error as `cause`) when the codec throws.
+ */
 export async function compressBody(raw: Uint8Array, option: CompressionOption | undefined): Promise<WireBody> {
   const policy = !option || option === 'none' ? undefined : 'codec' in option ? option : { codec: option }
   if (policy && raw.length >= (policy.minBytes ?? 0)) {
-    const bytes = await policy.codec.compress(raw)
-    if (!policy.onlyIfSmaller || bytes.length < raw.length) return { bytes, compressType: policy.codec.name }
+    const { name } = policy.codec
+    let bytes: Uint8Array
+    try {
+      bytes = await policy.codec.compress(raw)
+    } catch (cause) {
+      // A custom codec's failure reaches the caller typed, named and not retried: the same bytes
+      // would fail the same way.
+      throw new ValidationError('compression', `the ${name} codec failed: ${reason(cause)}`, { cause })
+    }
+    if (!policy.onlyIfSmaller || bytes.length < raw.length) return { bytes, compressType: name }
   }
   return { bytes: raw }
 }
