@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createForwardFetch, startEmulator, type Emulator } from '../src/emulator/index.js'
-import { createTracker, ServiceError, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
+import { createTracker, ServiceError, TOPIC_OVERHEAD_BYTES, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
 import { root } from './support/run.js'
 import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from './support/wire.js'
 
@@ -345,7 +345,8 @@ describe('push', () => {
     const tracker = createTracker({
       ...base,
       fetch: wire.fetch,
-      maxQueueBytes: 200,
+      // Room for the topic (its overhead and its 60-byte envelope) and 200 bytes of logs.
+      maxQueueBytes: TOPIC_OVERHEAD_BYTES + 60 + 200,
       flushOnExit: false,
       onError: () => {
         throw new Error('boom')
