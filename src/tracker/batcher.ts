@@ -17,7 +17,7 @@ import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS, type TrackerSettings } from './options.js'
 import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type Topic } from './queue.js'
-import type { DropReason, PushOptions, TrackerOptions, TrackerStats } from './types.js'
+import type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, TrackerOptions, TrackerStats } from './types.js'
 import { unloadTopic, type UnloadHost } from './unload.js'
 
 /**
@@ -249,8 +249,9 @@ export class Batcher implements UnloadHost {
     if (b.op !== op) return // cancelled: re-sent by the unload path, or given up
     this.kill(b) // done with it (the request is over: its abort does nothing)
     // The topic's outage window starts at its first failure and ends at its next success.
-    const since = t.since ?? Date.now()
-    const delayMs = error ? nextRetry(error, this.s.policy, t.retries, undefined, this.s.maxRetryMs, Date.now() - since) : -1
+    const now = Date.now()
+    const since = t.since ?? now
+    const delayMs = error ? nextRetry(error, this.s.policy, t.retries, undefined, this.s.maxRetryMs, now - since) : -1
     if (delayMs >= 0) {
       // The batch keeps its place at the head of the queue until its backoff is over.
       t.since = since
@@ -345,7 +346,7 @@ export class Batcher implements UnloadHost {
    * Resolves `true` once every log pending now is settled, `false` after `timeoutMs`; in the
    * meantime one ref'd timer keeps a Node process alive.
    */
-  flush(timeoutMs?: number): Promise<boolean> {
+  flush({ timeoutMs }: FlushOptions = {}): Promise<boolean> {
     const until = (this.flushTo = this.seq)
     let left = this.pending // all of them numbered below `until`
     const done = new Promise<boolean>((resolve) => {
@@ -371,7 +372,7 @@ export class Batcher implements UnloadHost {
   }
 
   /** The synchronous unload path (see `Tracker.flushSync`). */
-  flushSync(final?: boolean): void {
+  flushSync({ final }: FlushSyncOptions = {}): void {
     let budget = this.s.unloadBudgetBytes - this.keepaliveBytes
     for (const t of this.topics.values()) {
       t.backoff = clear(t.backoff)

@@ -38,21 +38,22 @@ export function createTracker(options: TrackerOptions): Tracker {
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: options.topic })
   const b = new Batcher(options, conn, s)
-  const detach = attachLifecycle((final) => b.flushSync(final), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
+  const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
   let closing: Promise<void> | undefined
   const close = ({ timeoutMs = s.closeTimeoutMs }: FlushOptions = {}): Promise<void> => {
     b.closed = true
     return (closing ??= (async () => {
-      if (!(await b.flush(timeoutMs))) b.abandon('tracker closed', timeoutMs)
+      if (!(await b.flush({ timeoutMs }))) b.abandon('tracker closed', timeoutMs)
       detach()
     })())
   }
+  // The public face: bound methods (they may be passed around, as closures could), none of the state.
   return {
-    push: (logs, opts) => b.push(logs, opts),
-    flush: (opts = {}) => b.flush(opts.timeoutMs),
-    flushSync: (opts = {}) => b.flushSync(opts.final),
+    push: b.push.bind(b),
+    flush: b.flush.bind(b),
+    flushSync: b.flushSync.bind(b),
     close,
-    stats: () => b.stats(),
+    stats: b.stats.bind(b),
     get closed() {
       return b.closed
     },
