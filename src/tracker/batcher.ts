@@ -125,8 +125,8 @@ export class Batcher implements UnloadHost {
       if (c && this.held + c <= max) {
         this.held += c
         this.pending++
-        // A literal, not a spread of `p`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
         t.cost += c
+        // A literal, not a spread of `p`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
         t.queue.push({ json: p.json, bytes: p.bytes, seq: this.seq++ })
       } else dropped++
     }
