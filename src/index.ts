@@ -7,7 +7,7 @@ import { createClient as createCoreClient, type Client } from './client.js'
 import type { ClientOptions as CoreClientOptions } from './connect.js'
 import { resolveCompression, type CompressionName } from './compression-names.js'
 import type { CompressionOption } from './compress/policy.js'
-import { createTracker as createCoreTracker, type Tracker, type TrackerOptions as CoreTrackerOptions } from './tracker.js'
+import { createTracker as createCoreTracker, type Tracker, type TrackerOptions as CoreTrackerOptions } from './tracker/index.js'
 
 export * from './core.js'
 export { lz4, lz4Block } from './compress/lz4.js'

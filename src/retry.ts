@@ -1,7 +1,13 @@
-// Retrying, with the policy as data: exponential backoff with full jitter (AWS's "full jitter":
-// spreads the retries of many clients hitting one outage), capped, limited in count.
+// Retrying: the one rule that says whether a failed request is tried again, and when — for the
+// client's `withRetry` and the tracker's batches alike (model: ky's core/retry-timing.ts) — and
+// the one abort-aware sleep. The policy is data: exponential backoff with full jitter (AWS's
+// "full jitter": spreads the retries of many clients hitting one outage), capped, limited in
+// count. A run of failures (an outage) may also get a time window: the tracker keeps retrying
+// a topic while its outage is younger than `maxRetryMs`, even once the count is spent.
+// What makes an error retryable is decided where the error is made: `isRetryableStatus` in
+// errors.ts (5xx, 429, the 403 quota codes) and the `Retry-After` wait in classify.ts.
 import { checkOption, MAX_TIMER_MS } from './check-option.js'
-import { WebTrackError } from './errors.js'
+import type { WebTrackError } from './errors.js'
 
 /** How failed requests are retried. */
 export interface RetryPolicy {
@@ -36,11 +42,23 @@ export function backoffDelay(policy: RetryPolicy, retry: number, random: () => n
 }
 
 /**
- * The wait before retry number `retry` (0-based) after `error`: the server's `Retry-After` when
- * it sent one, else the policy's backoff.
+ * The retry rule: the wait in ms before retry number `retry` (0-based: retries made so far in
+ * this run of failures) after `error`, or -1 to give up. In order:
+ * - an error that does not say it is `retryable` is never retried (only this package's errors
+ *   can: network errors, timeouts, 5xx, 429, the 403 quota codes); an unknown error is a bug,
+ *   and retrying a bug hides it;
+ * - a policy without retries (`retry: false` or 0) never retries;
+ * - otherwise the request is retried while fewer than `limit` retries were made, or, when the
+ *   caller keeps a time window (the tracker's `maxRetryMs`), while the failures began less than
+ *   `windowMs` ago (`elapsedMs`).
+ *
+ * The wait is the server's `Retry-After` when it sent one (at most a minute), else the policy's
+ * jittered backoff for this retry number.
  */
-export const retryDelay = (error: WebTrackError, policy: RetryPolicy, retry: number, random?: () => number): number =>
-  (error as { retryAfterMs?: number }).retryAfterMs ?? backoffDelay(policy, retry, random)
+export function nextRetry(error: unknown, policy: RetryPolicy, retry: number, random?: () => number, windowMs = 0, elapsedMs = 0): number {
+  const e = error as { retryable?: unknown; retryAfterMs?: number } | undefined
+  return e?.retryable === true && policy.limit > 0 && (retry < policy.limit || elapsedMs < windowMs) ? (e.retryAfterMs ?? backoffDelay(policy, retry, random)) : -1
+}
 
 /** What a caller learns before each retry. */
 export interface RetryInfo {
@@ -75,18 +93,17 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Runs `attempt` until it succeeds, fails with an error that is not retryable, or the policy
- * runs out. Only this package's errors with `retryable` are retried: an unknown error is a bug,
- * and retrying a bug hides it. A server's `retryAfterMs` replaces the jittered delay.
+ * Runs `attempt` until it succeeds, or `nextRetry` gives up (the policy's count is the only
+ * bound: no time window), or the caller aborts.
  */
 export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
-  for (let retry = 0; ; retry++) {
+  for (let retry = 0; ; ) {
     try {
       return await attempt()
     } catch (error) {
-      if (!(error instanceof WebTrackError) || !error.retryable || retry >= policy.limit || hooks.signal?.aborted) throw error
-      const delayMs = retryDelay(error, policy, retry, hooks.random)
-      hooks.onRetry?.({ error, retry: retry + 1, delayMs })
+      const delayMs = hooks.signal?.aborted ? -1 : nextRetry(error, policy, retry, hooks.random)
+      if (delayMs < 0) throw error
+      hooks.onRetry?.({ error: error as WebTrackError, retry: ++retry, delayMs })
       await (hooks.sleep ?? sleep)(delayMs, hooks.signal)
     }
   }

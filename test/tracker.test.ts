@@ -3,12 +3,13 @@
 // over real HTTP. Every test ends with the accounting identity: no log is ever silently gone.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createForwardFetch, startEmulator, type Emulator } from '../src/emulator/index.js'
-import { createTracker, ServiceError, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
+import { createTracker, ServiceError, TOPIC_OVERHEAD_BYTES, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
 import { root } from './support/run.js'
 import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from './support/wire.js'
 
@@ -286,6 +287,98 @@ describe('retries and failures', () => {
   })
 })
 
+describe('the outage window (maxRetryMs, per topic) and the close timeout', () => {
+  it('16 batches against a dead server: the head batch waits out one window, each next one gets one attempt, all reported (fake timers)', async () => {
+    vi.useFakeTimers()
+    const wire = recordingFetch(() => fail(503, 'InternalServerError'))
+    const onRetry = vi.fn()
+    const { tracker, errors } = track({ fetch: wire.fetch, lingerMs: 0, maxBatchLogs: 10, retry: { limit: 3, baseDelayMs: 100, maxDelayMs: 1000 }, maxRetryMs: 10_000, onRetry })
+    tracker.push(logs(160))
+    // One window, plus the last backoff (at most maxDelayMs) and a margin. A window per batch
+    // would take 16 of them.
+    await vi.advanceTimersByTimeAsync(12_000)
+    const s = tracker.stats()
+    expect(s).toMatchObject({ failed: 160, queued: 0, inFlight: 0, sent: 0 })
+    expect(errors).toHaveLength(16)
+    expect(errors.flatMap((e) => e.logs.map((l) => Number(l.i)))).toEqual(range(160))
+    // Batches 2–16 were each sent once; only the head batch was retried, past the policy's 3.
+    const firsts = wire.requests.map((r) => ids(r)[0])
+    for (let b = 1; b < 16; b++) expect(firsts.filter((i) => i === b * 10)).toHaveLength(1)
+    const headAttempts = firsts.filter((i) => i === 0).length
+    expect(headAttempts).toBeGreaterThan(4)
+    expect(s.requests).toBe(headAttempts + 15)
+    expect(s.retried).toBe((headAttempts - 1) * 10)
+    expect(onRetry).toHaveBeenCalledTimes(headAttempts - 1)
+    expectAccounted(s)
+  })
+
+  it('the window resets on a success: a second outage gets a full window of its own (fake timers)', async () => {
+    vi.useFakeTimers()
+    let down = true
+    const wire = recordingFetch(() => (down ? fail(503, 'InternalServerError') : ok()))
+    const { tracker, errors } = track({ fetch: wire.fetch, lingerMs: 0, retry: { limit: 1, baseDelayMs: 100, maxDelayMs: 500 }, maxRetryMs: 10_000 })
+    tracker.push(logs(1))
+    await vi.advanceTimersByTimeAsync(6_000)
+    down = false
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(tracker.stats().sent).toBe(1)
+    down = true
+    tracker.push(logs(1, 1))
+    // 15 s after the first outage began, 8 s into the second: still within its window.
+    await vi.advanceTimersByTimeAsync(8_000)
+    expect(errors).toEqual([])
+    expect(tracker.stats()).toMatchObject({ queued: 1, failed: 0 })
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(errors).toHaveLength(1)
+    expectAccounted(tracker.stats())
+  })
+
+  it('close() without a timeout gives up after closeTimeoutMs (default 10 s) and reports what is left (fake timers)', async () => {
+    vi.useFakeTimers()
+    const h = heldFetch() // nothing is ever answered
+    const { tracker, errors } = track({ fetch: h.fetch, lingerMs: 0 })
+    tracker.push(logs(5))
+    let closed = false
+    const closing = tracker.close().then(() => (closed = true))
+    await vi.advanceTimersByTimeAsync(9_999)
+    expect(closed).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await closing
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.error.message).toBe('tracker closed: not sent within 10000 ms')
+    expect(errors[0]!.logs).toHaveLength(5)
+    expect(tracker.stats()).toMatchObject({ failed: 5, queued: 0, inFlight: 0 })
+  })
+})
+
+describe('options', () => {
+  const make = (extra: Partial<TrackerOptions>) => () => createTracker({ ...base, flushOnExit: false, flushOnHide: false, ...extra })
+
+  it.each([
+    ['lingerMs', Number.NaN, 'lingerMs: must be a number from 0 to 2147483647 ms, got NaN'],
+    ['lingerMs', Infinity, 'lingerMs: must be a number from 0 to 2147483647 ms, got Infinity'],
+    ['exitTimeoutMs', -1, 'exitTimeoutMs: must be a number from 0 to 2147483647 ms, got -1'],
+    ['maxRetryMs', -5, 'maxRetryMs: must be a number from 0 to Infinity ms, got -5'],
+    ['closeTimeoutMs', Number.NaN, 'closeTimeoutMs: must be a number from 0 to Infinity ms, got NaN'],
+    ['maxQueueBytes', 0, 'maxQueueBytes: must be a number from 1 to Infinity bytes, got 0'],
+    ['maxBatchLogs', 0, 'maxBatchLogs: must be a whole number from 1 to Infinity, got 0'],
+    ['maxBatchBytes', -1, 'maxBatchBytes: must be a number from 1 to Infinity bytes, got -1'],
+    ['concurrency', 1.5, 'concurrency: must be a whole number from 1 to Infinity, got 1.5'],
+    ['concurrency', '2', 'concurrency: must be a whole number from 1 to Infinity, got "2"'],
+    ['unloadBudgetBytes', Number.NaN, 'unloadBudgetBytes: must be a number from 1 to Infinity bytes, got NaN'],
+  ] as const)('%s = %s is refused at creation, with the allowed range', (name, value, message) => {
+    const create = make({ [name]: value })
+    expect(create).toThrow(ValidationError)
+    expect(create).toThrow(message)
+  })
+
+  it('accepts the documented edges: Infinity for windows, caps and timeouts without a timer; 0 for times', () => {
+    for (const extra of [{ maxRetryMs: Infinity, closeTimeoutMs: Infinity, maxQueueBytes: Infinity, maxBatchLogs: Infinity, concurrency: Infinity }, { lingerMs: 0, maxRetryMs: 0, exitTimeoutMs: 0, closeTimeoutMs: 0 }]) {
+      expect(make(extra)).not.toThrow()
+    }
+  })
+})
+
 describe('push', () => {
   it('rejects invalid logs through onError, counts them, leaves the rest untouched', async () => {
     const wire = recordingFetch()
@@ -324,6 +417,20 @@ describe('push', () => {
     expectAccounted(tracker.stats())
   })
 
+  it('a beforeSend that returns a promise rejects that log through onError: nothing is sent as {}', async () => {
+    const wire = recordingFetch()
+    const { tracker, errors } = track({ fetch: wire.fetch, beforeSend: (log) => (log.i === 1 ? (Promise.reject(new Error('async')) as never) : log) })
+    tracker.push(logs(3))
+    await tracker.flush()
+    expect(wire.requests.flatMap((r) => body(r).__logs__)).toEqual([{ i: '0' }, { i: '2' }])
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.error).toBeInstanceOf(ValidationError)
+    expect(errors[0]!.error.message).toBe('beforeSend: must return the log or false, not a promise')
+    expect(errors[0]!.logs).toEqual([{ i: 1 }])
+    expect(tracker.stats()).toMatchObject({ pushed: 3, sent: 2, rejected: 1 })
+    expectAccounted(tracker.stats())
+  })
+
   it('headerless: every batch without x-log-* headers or compression (no CORS preflight)', async () => {
     const wire = recordingFetch()
     const { tracker } = track({ fetch: wire.fetch, headerless: true, compression: 'lz4' })
@@ -345,7 +452,8 @@ describe('push', () => {
     const tracker = createTracker({
       ...base,
       fetch: wire.fetch,
-      maxQueueBytes: 200,
+      // Room for the topic (its overhead and its 60-byte envelope) and 200 bytes of logs.
+      maxQueueBytes: TOPIC_OVERHEAD_BYTES + 60 + 200,
       flushOnExit: false,
       onError: () => {
         throw new Error('boom')
@@ -667,5 +775,44 @@ ${after}
     const r = await runChild(emu, 'exitTimeoutMs: 300')
     expect(r.status, r.out).toBe(0)
     expect(r.out).toMatch(/onError 3 WebTrackError/)
+  })
+
+  it('close() keeps an idle process alive until every log is settled or reported: 1,000 logs, a dead server, flushOnExit: false', async () => {
+    // A port that refuses connections: listened on, then closed.
+    const server = createServer().listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    const port = (server.address() as { port: number }).port
+    await new Promise((r) => server.close(r))
+    const dir = mkdtempSync(join(tmpdir(), 'tracker-close-'))
+    try {
+      const script = join(dir, 'child.mts')
+      writeFileSync(
+        script,
+        `import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
+import { createForwardFetch } from ${JSON.stringify(`${root}src/emulator/forward-fetch.ts`)}
+let reported = 0
+const tracker = createTracker({ project: 'my-project', endpoint: 'http://localhost:${port}', logstore: 'web', compression: 'none',
+  fetch: createForwardFetch('http://127.0.0.1:${port}'), flushOnExit: false, lingerMs: 60_000,
+  retry: { limit: 2, baseDelayMs: 5, maxDelayMs: 20 }, maxRetryMs: 300, closeTimeoutMs: 10_000,
+  onError: (e, logs) => { reported += logs.length; console.log('onError', logs.length, e.name) } })
+tracker.push(Array.from({ length: 1000 }, (_, i) => ({ i })))
+await tracker.close()
+console.log('reported', reported, JSON.stringify(tracker.stats()))
+`,
+      )
+      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 20_000 })
+      let out = ''
+      child.stdout.on('data', (d) => (out += d))
+      child.stderr.on('data', (d) => (out += d))
+      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+      // Without a ref'd handle while close() waits, the process ends with 13 (an unsettled
+      // top-level await) between two retries, and the logs are never reported.
+      expect(status, out).toBe(0)
+      expect(out).toMatch(/onError 1000 NetworkError/)
+      const stats = JSON.parse(/reported 1000 (.*)/.exec(out)![1]!) as TrackerStats
+      expect(stats).toMatchObject({ pushed: 1000, failed: 1000, queued: 0, inFlight: 0 })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

@@ -1,4 +1,4 @@
-// `npm run bench`: runs the five benchmarks, prints their tables, and rewrites the results
+// `npm run bench`: runs the benchmarks, prints their tables, and rewrites the results
 // section of docs/benchmarks.md (between `<!-- bench:start -->` and `<!-- bench:end -->`).
 // The fifth (our tracker and the official SDK in Chromium) is skipped, with a notice, when
 // there is no Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium).
@@ -17,6 +17,7 @@ import { benchEncode, bodies, corpus, LOGS, NORMALISATION_ONLY, SEED, type Encod
 import { collectsBetweenRounds, FULL, median, QUICK, type Figure, type Timing } from './harness.js'
 import { benchLz4, type Lz4Result } from './lz4.bench.js'
 import { benchPush, type PushResult } from './push.bench.js'
+import { benchTopics, type TopicsResult } from './topics.bench.js'
 import { benchUtf8, type Utf8Result } from './utf8.bench.js'
 
 export const DOC = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
@@ -36,6 +37,9 @@ const QUICK_LOGS = 1000
 /** Logs each SDK sends in the browser benchmark. */
 export const BROWSER_LOGS = 10_000
 const BROWSER_QUICK_LOGS = 500
+/** Logs of the many-topics benchmark: as many as its largest row has topics. */
+const TOPIC_LOGS = 20_000
+const QUICK_TOPIC_LOGS = 2000
 
 export interface Machine {
   readonly cpu: string
@@ -56,6 +60,7 @@ export interface Results {
   readonly e2e: E2eResult
   readonly utf8: Utf8Result
   readonly push: PushResult
+  readonly topics: TopicsResult
   /** The browser benchmark; `undefined` when it was skipped (see `browserSkipped`). */
   readonly browser: BrowserResult | undefined
   /** Why the browser benchmark was skipped. */
@@ -96,30 +101,32 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
   const loadStart = loadavg()[0]!
   const c = corpus(quick ? QUICK_LOGS : LOGS, SEED)
   log(`corpus: webLogs(${c.count}, ${SEED}), topics ${c.groups.map((g) => `${g.topic} ${g.raw.length}`).join(', ')}`)
-  log('1/7 encoding')
+  log('1/8 encoding')
   const encode = await benchEncode(c, timing)
   const sets = BODY_SETS.map((s) => ({ set: s.name, bodies: bodies(c, s.maxBytes) }))
-  log('2/7 UTF-8')
+  log('2/8 UTF-8')
   const decoder = new TextDecoder()
   const utf8 = await benchUtf8(c, sets[0]!.bodies.map((b) => decoder.decode(b)), timing)
-  log('3/7 lz4')
+  log('3/8 lz4')
   const lz4 = []
   for (const s of sets) lz4.push({ set: s.set, result: await benchLz4(s.bodies, timing) })
-  log('4/7 deflate')
+  log('4/8 deflate')
   const deflate = []
   for (const s of sets) deflate.push({ set: s.set, result: await benchDeflate(s.bodies, timing) })
-  log('5/7 end to end')
+  log('5/8 end to end')
   const e2e = await benchE2e(c, quick ? QUICK : E2E_FULL)
-  log('6/7 tracker push')
+  log('6/8 tracker push')
   const push = await benchPush(c, timing)
+  log('7/8 tracker with many topics, dead server')
+  const topics = await benchTopics(quick ? QUICK_TOPIC_LOGS : TOPIC_LOGS)
   let browser: BrowserResult | undefined
   let browserSkipped: string | undefined
   if (existsSync(CHROMIUM)) {
-    log('7/7 in the browser: our tracker and the official SDK')
+    log('8/8 in the browser: our tracker and the official SDK')
     browser = await benchBrowser({ ...(quick ? BROWSER_QUICK : BROWSER_FULL), logs: quick ? BROWSER_QUICK_LOGS : BROWSER_LOGS }, log)
   } else {
     browserSkipped = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
-    log(`7/7 in the browser: SKIPPED, ${browserSkipped}`)
+    log(`8/8 in the browser: SKIPPED, ${browserSkipped}`)
   }
   return {
     quick,
@@ -131,6 +138,7 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
     e2e,
     utf8,
     push,
+    topics,
     browser,
     browserSkipped,
     seconds: (performance.now() - started) / 1000,
@@ -260,8 +268,27 @@ export function renderTables(r: Results): string {
     `### 6. Tracker push\n\n${r.push.logs} logs pushed one at a time into a fresh tracker (\`createTracker\` from the core, no codec), nothing sent during the timing, the same logs spread over more and more topics; logs/s is pushes per second.\n\n` +
       table(['subject', 'logs/s', '× 1 topic', 'rounds (IQR)'], throughputRows(r.push.figures, (f) => int(f.rate))),
   )
+  parts.push(renderTopics(r.topics))
   parts.push(renderBrowser(r))
   return parts.join('\n\n')
+}
+
+/** The many-topics benchmark's section (`topics`: its result). */
+export function renderTopics(topics: TopicsResult): string {
+  const [base] = topics.rows
+  const rows = topics.rows.map((row) => [
+    row === base ? `${int(row.topics)} topic — baseline` : `${int(row.topics)} topics`,
+    int(row.atBurst.queued + row.atBurst.inFlight),
+    int(row.after.dropped),
+    int(row.after.requests),
+    ms(row.stallMs),
+    ms(row.totalMs),
+    ms(row.totalMs / row.after.requests),
+  ])
+  return (
+    `### 7. Tracker with many topics, dead server\n\n${int(base!.logs)} logs, log *i* on topic *i* mod *topics*, pushed 100 per macrotask into a tracker (\`createTracker\` from the core, \`maxQueueBytes\` ${base!.maxQueueBytes / 1048576} MiB, one retry, \`maxRetryMs: 0\`) whose every request is refused (a closed 127.0.0.1 port), then \`close()\`: one run per row. A refused request takes about a millisecond, so the total follows the number of requests (one retry per batch, one batch per topic kept); what must not grow with the topics is the longest stall and the time per request. *Kept* is what the queue held once everything was pushed (each topic counts \`TOPIC_OVERHEAD_BYTES\` and its envelope against the bound; the rest is dropped and reported); *longest stall* is the longest the event loop was blocked (\`monitorEventLoopDelay\`); *total* runs from the first push until \`close()\` resolved, every log failed or dropped.\n\n` +
+    table(['subject', 'kept', 'dropped', 'requests', 'longest stall', 'total', 'total per request'], rows)
+  )
 }
 
 const ms = (n: number) => `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(2)} ms`

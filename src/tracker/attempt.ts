@@ -1,0 +1,42 @@
+// One attempt to send one batch, as an object (OpenTelemetry's `ExportOperation`): it encodes
+// the body, compresses it unless header-less, posts it, and reports its outcome. Retries are
+// the tracker's, so that a failed batch waits at the head of its queue; each try is a new
+// attempt.
+import { compressBody } from '../compress/policy.js'
+import type { Connection, Target } from '../connect.js'
+import { encodeBody } from '../encode.js'
+import { isWebTrackError, WebTrackError } from '../errors.js'
+import { post } from '../send.js'
+import type { Batch } from './queue.js'
+
+/** A request in flight. */
+export interface Attempt {
+  /** Uncompressed body bytes. */
+  readonly raw: number
+  /** Body bytes on the wire, once compressed (until then, `raw`). */
+  wire: number
+  /** Keep-alive body bytes (the unload path's budget), else 0. */
+  readonly keepalive: number
+  /** Aborts the request. */
+  readonly controller: AbortController
+}
+
+/**
+ * Starts one request of batch `b` to `t`, and sets it as the batch's `op` before `fetch` is
+ * called (a `fetch` that pushes synchronously then finds the batch in flight). `end` gets the
+ * answer's request id, or the error (always one of ours); the caller ignores the outcome of an
+ * attempt that is no longer its batch's `op` (cancelled, or re-sent on the unload path). On
+ * keep-alive (the unload path) or `headerless`, the body is sent in the header-less form,
+ * uncompressed, so that `fetch` is called synchronously: the unload path relies on it.
+ */
+export function attempt(conn: Connection, t: Target, b: Batch, keepalive: boolean, headerless: boolean, end: (requestId: string | undefined, error?: WebTrackError) => void): Attempt {
+  const raw = encodeBody(t.envelope, b.logs)
+  const hl = keepalive || headerless
+  const a: Attempt = (b.op = { raw: raw.length, wire: raw.length, keepalive: keepalive ? raw.length : 0, controller: new AbortController() })
+  ;(async () => {
+    const body = hl ? { bytes: raw } : await compressBody(raw, conn.options.compression)
+    a.wire = body.bytes.length
+    return post(conn, t, body, raw.length, { signal: a.controller.signal, keepalive, headerless: hl })
+  })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))
+  return a
+}

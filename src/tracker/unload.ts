@@ -1,0 +1,50 @@
+// The unload path, one topic at a time: a page that is hidden may be killed without another
+// event, and one that is unloading cancels its regular requests, so pending logs leave now on
+// keep-alive requests, which outlive the page, within the browsers' keep-alive budget.
+import type { Batch, Entry, Topic } from './queue.js'
+
+/** What the unload path needs from its tracker. */
+export interface UnloadHost {
+  /** Moves the logs of one request from the front of the topic's queue (or of `from`) into a new batch at the end of its heads. */
+  take(t: Topic, budget: number, from?: Batch): Batch | undefined
+  /** Sends a batch on keep-alive; returns its body bytes. */
+  send(t: Topic, b: Batch): number
+  /** Takes a batch out of flight, cancelling its request. */
+  kill(b: Batch): void
+}
+
+/**
+ * Hands one topic's pending logs to keep-alive requests, in order: batches waiting for a retry
+ * and (`final`) the regular requests in flight, which unloading would cancel, then the queue.
+ * Each leaves while `budget` lasts; once one does not fit, the rest stays (`final`: is
+ * returned as `lost`, for the caller to drop). Returns the budget left.
+ */
+export function unloadTopic(t: Topic, budget: number, final: boolean | undefined, host: UnloadHost): { budget: number; lost: Entry[] } {
+  let stop = false
+  let lost: Entry[] = []
+  const send = (from?: Batch) => {
+    for (let b; !stop && (b = host.take(t, budget, from)); ) budget -= host.send(t, b)
+  }
+  const runs = t.heads
+  t.heads = []
+  for (const b of runs) {
+    if (b.op && (b.op.keepalive || !final)) {
+      t.heads.push(b) // left alone, or already on keep-alive: it survives the page
+    } else {
+      host.kill(b) // re-sent on keep-alive: a duplicate is possible, counted as retried
+      send(b)
+      if (b.logs.length) {
+        stop = true
+        if (final) lost = lost.concat(b.logs)
+        else t.heads.push(b)
+      }
+    }
+  }
+  send()
+  // Last resort: the page is going away and these do not fit the keep-alive budget.
+  if (final) {
+    lost = lost.concat(t.queue.splice(0))
+    t.cost = 0
+  }
+  return { budget, lost }
+}
