@@ -34,6 +34,9 @@ const variants = [
   { name: 'bundler CJS', type: 'commonjs', module: 'preserve', moduleResolution: 'bundler' },
   { name: 'node10 ESM', type: 'module', module: 'commonjs', moduleResolution: 'node10' },
   { name: 'node10 CJS', type: 'commonjs', module: 'commonjs', moduleResolution: 'node10' },
+  // A page's code: the DOM library and no @types/node (nothing of Node may leak into the
+  // browser-facing declarations), without the emulator, which is for Node.
+  { name: 'browser ESM', type: 'module', module: 'esnext', moduleResolution: 'bundler', browser: true },
 ]
 
 // What each entry exports and the consumer uses, as [entry, values, types].
@@ -47,8 +50,9 @@ const imports = [
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
 // (types by `type`: an import alias cannot name a type-only export), so that one body serves both.
-function header(esm) {
+function header(esm, browser = false) {
   return imports
+    .filter(([entry]) => !(browser && entry.endsWith('/emulator')))
     .map(([entry, values, types], i) => {
       if (esm) return `import { ${[...values, ...types.map((t) => `type ${t}`)].join(', ')} } from '${entry}'`
       const ns = `entry${i}`
@@ -123,18 +127,44 @@ export async function main(): Promise<number> {
 }
 `
 
+// A browser consumer: the same calls without the emulator. `await using` needs the tracker's
+// AsyncDisposable from the declarations themselves (their `/// <reference lib>`), as the page's
+// tsconfig names only ES2022 and the DOM.
+const browserBody = `
+export async function main(): Promise<number> {
+  const compression: CompressionName = 'deflate'
+  const client = createClient({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression })
+  const result: SendResult = await client.send([{ event: 'click' }], { topic: 'ui' })
+  const core: Client = createCoreClient({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', compression: auto(lz4, 512) })
+  const codecs: Codec[] = [lz4, hasNativeDeflate ? deflate : deflatePortable]
+  const block: Uint8Array = lz4Block(new Uint8Array(64))
+  try {
+    await core.send({ event: 'click' }, { logstore: 'web' })
+  } catch (error) {
+    if (error instanceof SendError || error instanceof ServiceError) return -1
+    if (isWebTrackError(error)) return (error satisfies WebTrackError).retryable ? 1 : 0
+  }
+  const options: ClientOptions = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com' }
+  const tracker: Tracker = createTracker({ ...options, logstore: 'web' })
+  tracker.push({ event: 'view' })
+  const stats: TrackerStats = tracker.stats()
+  await tracker[Symbol.asyncDispose]()
+  return result.logs + codecs.length + block.length + stats.sent
+}
+`
+
 // Node consumers without the DOM library (as @tsconfig/node20), bundler consumers with it; all
 // with @types/node, which the emulator needs. TypeScript's own lib files are not checked
 // (skipDefaultLibCheck): they are the same for every package, and checking them only costs time.
 const compilerOptions = (v) => ({
   target: 'ES2022',
-  lib: v.moduleResolution === 'bundler' ? ['ES2022', 'DOM', 'DOM.Iterable'] : ['ES2022'],
+  lib: v.browser || v.moduleResolution === 'bundler' ? ['ES2022', 'DOM', 'DOM.Iterable'] : ['ES2022'],
   module: v.module,
   moduleResolution: v.moduleResolution,
   strict: true,
   skipLibCheck: false,
   skipDefaultLibCheck: true,
-  types: ['node'],
+  types: v.browser ? [] : ['node'],
   noEmit: true,
 })
 
@@ -157,6 +187,7 @@ function packageDir(tmp, build) {
   }
   const dir = join(tmp, 'package')
   sh(join(root, 'node_modules', '.bin', 'tsup'), ['--out-dir', join(dir, 'dist')], { cwd: root })
+  sh(process.execPath, [join(root, 'scripts', 'dts-lib.mjs'), join(dir, 'dist')])
   cpSync(join(root, 'package.json'), join(dir, 'package.json'))
   for (const file of pkg.files) if (file !== 'dist') cpSync(join(root, file), join(dir, file), { recursive: true })
   return dir
@@ -178,7 +209,7 @@ function compile(dir, v) {
   mkdirSync(project)
   writeFileSync(join(project, 'package.json'), JSON.stringify({ type: v.type }))
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: compilerOptions(v), files: ['consumer.ts'] }, null, 2))
-  writeFileSync(join(project, 'consumer.ts'), `${header(v.type === 'module')}\n${body}`)
+  writeFileSync(join(project, 'consumer.ts'), `${header(v.type === 'module', v.browser)}\n${v.browser ? browserBody : body}`)
   return new Promise((done) => {
     const started = Date.now()
     const child = spawn(process.execPath, [tsc, '-p', project, '--pretty', 'false'], { cwd: dir })

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { run } from './support/run.js'
 
-const variants = ['node16 ESM', 'node16 CJS', 'bundler ESM', 'bundler CJS', 'node10 ESM', 'node10 CJS']
+const variants = ['node16 ESM', 'node16 CJS', 'bundler ESM', 'bundler CJS', 'node10 ESM', 'node10 CJS', 'browser ESM']
 
 describe('published types', () => {
   it(
