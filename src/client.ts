@@ -1,16 +1,16 @@
 // The client: the path a send takes, in order — resolve the target, validate and normalise
 // each log, split by the limits, encode each request's body, compress, post through the
 // generated client (classifying the answer), retry. Each step lives in its own module; this
-// file wires them. Batching layers (the tracker, the CLI) start from `connect` instead and
+// file wires them. Batching layers (the tracker, the CLI) start from `resolveConnection` instead and
 // take only the steps they need, so that a bundle holds only what it calls.
 import { compressBody } from './compress/policy.js'
-import { connect, target, type ClientOptions, type Connection, type Target, type TargetOptions } from './connect.js'
-import { encodeBody, type EncodedLog } from './encode.js'
+import { resolveConnection, target, type ClientOptions, type Connection, type Target, type TargetOptions } from './request/connection.js'
+import { encodeBody, type EncodedLog } from './request/encode.js'
 import { SendError, type WebTrackError } from './errors.js'
-import { normalizeLogs, tally, type LogInput } from './normalize.js'
-import { retryPolicy, withRetry, type RetryOption } from './retry.js'
-import { post, type PostOptions } from './send.js'
-import { requestBodies } from './split.js'
+import { normalizeLogs, tally, type LogInput } from './request/normalize.js'
+import { retryPolicy, withRetry, type RetryOption } from './transport/retry.js'
+import { post, type PostOptions } from './transport/post.js'
+import { requestBodies } from './request/split.js'
 
 /** Options of one send; each overrides the client's default. */
 export interface SendOptions extends TargetOptions, PostOptions {
@@ -55,7 +55,7 @@ export interface Client extends Connection {
  * await client.send([{ event: 'click' }], { topic: 'ui' })
  */
 export function createClient(options: ClientOptions): Client {
-  const conn = connect(options)
+  const conn = resolveConnection(options)
   async function send(input: LogInput | readonly LogInput[], opts: SendOptions = {}): Promise<SendResult> {
     const logs: readonly LogInput[] = Array.isArray(input) ? input : [input]
     const t = target(conn, opts)

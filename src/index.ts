@@ -4,16 +4,16 @@
  * @packageDocumentation
  */
 import { createClient as createCoreClient, type Client } from './client.js'
-import type { ClientOptions as CoreClientOptions } from './connect.js'
-import { resolveCompression, type CompressionName } from './compression-names.js'
+import type { ClientOptions as CoreClientOptions } from './request/connection.js'
+import { resolveCompression, type CompressionName } from './compress/names.js'
 import type { CompressionOption } from './compress/policy.js'
 import { createTracker as createCoreTracker, type Tracker, type TrackerOptions as CoreTrackerOptions } from './tracker/index.js'
 
 export * from './core.js'
 export { lz4, lz4Block } from './compress/lz4.js'
 export { deflate, hasNativeDeflate } from './compress/deflate-native.js'
-export { deflateOnDemand as deflatePortable } from './compression-names.js'
-export type { CompressionName } from './compression-names.js'
+export { deflateOnDemand as deflatePortable } from './compress/names.js'
+export type { CompressionName } from './compress/names.js'
 
 /** Options of `createClient` in the main entry: `compression` also takes a codec's name. */
 export interface ClientOptions extends Omit<CoreClientOptions, 'compression'> {

@@ -310,7 +310,7 @@ describe('compression', () => {
     expect(json(req).__logs__).toHaveLength(500)
     expect(res.wireBytes).toBe(req.body.length)
     expect(res.wireBytes).toBeLessThan(res.rawBytes / 3)
-    // The reference decoder; test/lz4.test.ts is where CI requires it.
+    // The reference decoder; test/compress/lz4.test.ts is where CI requires it.
     if (!missing('python3-lz4')) expect(new Uint8Array(pythonLz4Decode([{ data: req.body, size: raw.length }])[0]!)).toEqual(raw)
   })
 

@@ -4,7 +4,7 @@
 // batches in a row, it stops and says which lines were not sent. The exit code says whether
 // anything was skipped or not sent.
 import { createReadStream } from 'node:fs'
-import { bodySize } from '../encode.js'
+import { bodySize } from '../request/encode.js'
 import { createClient, isWebTrackError, prepare, sendBatch, target as resolveTarget, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
 import { bytes, plural, visible } from './format.js'
 import { inputLines, type InputLine } from './lines.js'

@@ -54,17 +54,20 @@ export async function serve(opts: ServeOptions, out: NodeJS.WritableStream = pro
   }).catch((error: unknown) => {
     throw startFailure(error, opts)
   })
+  // The handlers go in before the line that says we listen: a caller that reads that line and
+  // sends SIGINT at once must find them (without them, Node dies of the signal, exit code null).
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve()
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
   err.write(
     `sls-webtrack emulator listening on ${emu.endpoint}\n` +
       `  endpoint for clients: ${emu.endpoint}   (project = first host label, e.g. http://my-project.localhost:${emu.port})\n` +
       (opts.store ? `  storing accepted logs in ${visible(opts.store)}\n` : '') +
       '  Ctrl-C to stop\n',
   )
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve()
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-  })
+  await stopped
   await emu.close()
   const s = emu.stats()
   const refused = s.refusedConnections > 0 ? `, ${plural(s.refusedConnections, 'connection')} refused` : ''

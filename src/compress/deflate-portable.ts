@@ -1,6 +1,6 @@
 // Deflate in JavaScript (fflate), synchronous, for runtimes without a native deflate. Its own
 // module: fflate is about 3.3 kB of a bundle, paid only by an application that names it, or
-// loaded on demand by the main entry's `'deflate'` (compression-names.ts). It imports only
+// loaded on demand by the main entry's `'deflate'` (names.ts). It imports only
 // fflate, so that as a chunk of its own it shares no code with the main entry's chunk.
 import { zlibSync } from 'fflate'
 import type { Codec } from './codec.js'

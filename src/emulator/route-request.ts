@@ -12,7 +12,7 @@ const TRACK_PATH = /^\/logstores\/([^/]*)\/track$/
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
 /** The parts of a request's URL and host that routing needs. */
-export interface Target {
+export interface RequestRoute {
   /** Path without the query. */
   pathname: string
   /** Query parameters. */
@@ -44,7 +44,7 @@ export function projectLabel(host: string): string | undefined {
 }
 
 /** Splits a request into path, query, project and Logstore (unchecked). */
-export function parseTarget(url: string | undefined, headers: IncomingHttpHeaders): Target {
+export function parseRoute(url: string | undefined, headers: IncomingHttpHeaders): RequestRoute {
   const raw = url ?? '/'
   const parsed = raw.startsWith('/') ? new URL(`http://emulator.invalid${raw}`) : new URL(raw, 'http://emulator.invalid')
   const match = TRACK_PATH.exec(parsed.pathname)
@@ -67,10 +67,10 @@ export interface Catalog {
  * host without a project or an unknown project (`ProjectNotExist`), or an unknown Logstore
  * (`LogStoreNotExist`). Names that break the naming rules do not exist either.
  */
-export function checkTarget(target: Target, catalog: Catalog): { project: string; logstore: string } {
-  const { project, logstore } = target
+export function checkRoute(route: RequestRoute, catalog: Catalog): { project: string; logstore: string } {
+  const { project, logstore } = route
   if (logstore === undefined) {
-    reject('PostBodyInvalid', `No such path: ${target.pathname}. The only route is /logstores/{logstore}/track.`, 404)
+    reject('PostBodyInvalid', `No such path: ${route.pathname}. The only route is /logstores/{logstore}/track.`, 404)
   }
   if (project === undefined) {
     reject('ProjectNotExist', 'The Project does not exist : the host has no project label (expected {project}.{endpoint}).')

@@ -15,7 +15,7 @@ import { internalError, reject, Rejection } from './rejection.js'
 import { requestIdGenerator } from './request-id.js'
 import { Ring } from './ring.js'
 import { sendAnswer, type Answer } from './respond.js'
-import { checkTarget, parseTarget, type Catalog, type Target } from './route-request.js'
+import { checkRoute, parseRoute, type Catalog, type RequestRoute } from './route-request.js'
 import { StoreFile } from './store-file.js'
 import type { Emulator, EmulatorLogRecord, EmulatorOptions, EmulatorRequestRecord, EmulatorStats, Injection } from './types.js'
 import { parseTrackBody, checkTrackBody, type TrackBody } from './validate-body.js'
@@ -207,14 +207,14 @@ export class EmulatorServer implements Emulator {
       record = undefined
     }
     try {
-      const target = parseTarget(req.url, req.headers)
-      const form = detectForm(req.method, req.headers, target.query)
+      const route = parseRoute(req.url, req.headers)
+      const form = detectForm(req.method, req.headers, route.query)
       const compress = req.headers['x-log-compresstype']
       record = {
         method: req.method ?? '',
         path: req.url ?? '',
-        project: target.project,
-        logstore: target.logstore,
+        project: route.project,
+        logstore: route.logstore,
         status: 0,
         requestId,
         rawBytes: 0,
@@ -246,7 +246,7 @@ export class EmulatorServer implements Emulator {
       if (fault?.kind === 'fail') {
         answer = { status: fault.status, body: fault.body, headers: fault.headers }
       } else if (fault?.kind !== 'drop') {
-        answer = await this.#process(req, target, record)
+        answer = await this.#process(req, route, record)
       }
       if (answer) noteAnswer(record, answer)
       await delay(delayMs, this.#closing.signal)
@@ -271,10 +271,10 @@ export class EmulatorServer implements Emulator {
   }
 
   /** Checks, decodes and stores one request; every refusal becomes an error answer. */
-  async #process(req: IncomingMessage, target: Target, record: EmulatorRequestRecord): Promise<Answer> {
+  async #process(req: IncomingMessage, route: RequestRoute, record: EmulatorRequestRecord): Promise<Answer> {
     try {
-      const { project, logstore } = checkTarget(target, this.#catalog)
-      const body = await this.#receive(req, target, record)
+      const { project, logstore } = checkRoute(route, this.#catalog)
+      const body = await this.#receive(req, route, record)
       record.logs = body.__logs__.length
       await this.#accept(project, logstore, body, record)
       return { status: 200 }
@@ -285,14 +285,14 @@ export class EmulatorServer implements Emulator {
   }
 
   /** Reads the logs of a request in whichever form it was sent. */
-  async #receive(req: IncomingMessage, target: Target, record: EmulatorRequestRecord): Promise<TrackBody> {
+  async #receive(req: IncomingMessage, route: RequestRoute, record: EmulatorRequestRecord): Promise<TrackBody> {
     switch (record.form) {
       case 'get': {
-        record.rawBytes = record.wireBytes = Buffer.byteLength(target.query.toString())
-        return checkTrackBody(trackBodyFromQuery(target.query), this.#maxLogs)
+        record.rawBytes = record.wireBytes = Buffer.byteLength(route.query.toString())
+        return checkTrackBody(trackBodyFromQuery(route.query), this.#maxLogs)
       }
       case 'headerless': {
-        checkHeaderlessForm(req.headers, target.query)
+        checkHeaderlessForm(req.headers, route.query)
         const read = await readBody(req, this.#maxBytes)
         record.wireBytes = read.wireBytes
         if (read.overLimit) reject('PostBodyTooLarge', `The body is over the limit of ${this.#maxBytes} bytes.`)
@@ -300,7 +300,7 @@ export class EmulatorServer implements Emulator {
         return parseTrackBody(read.bytes, this.#maxLogs)
       }
       case 'headers': {
-        const { rawSize, compressType } = checkHeaderForm(req.headers, target.query, this.#maxBytes)
+        const { rawSize, compressType } = checkHeaderForm(req.headers, route.query, this.#maxBytes)
         const read = await readBody(req, wireLimit(this.#maxBytes))
         record.wireBytes = read.wireBytes
         if (read.overLimit) reject('PostBodyTooLarge', `The body on the wire is over the limit of ${wireLimit(this.#maxBytes)} bytes.`)

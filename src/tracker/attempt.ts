@@ -3,10 +3,10 @@
 // the tracker's, so that a failed batch waits at the head of its queue; each try is a new
 // attempt.
 import { compressBody } from '../compress/policy.js'
-import type { Connection, Target } from '../connect.js'
-import { encodeBody } from '../encode.js'
+import type { Connection, Target } from '../request/connection.js'
+import { encodeBody } from '../request/encode.js'
 import { isWebTrackError, WebTrackError } from '../errors.js'
-import { post } from '../send.js'
+import { post } from '../transport/post.js'
 import type { Batch } from './queue.js'
 
 /** A request in flight. */

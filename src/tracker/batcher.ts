@@ -7,12 +7,12 @@
 // Accounting: every pushed log is, at any time, in exactly one of queued, inFlight, sent,
 // failed, dropped, rejected or filtered (`pushed` is their sum). A log is serialised once, at
 // push; the queue holds its JSON text and UTF-8 length, so byte accounting is exact.
-import { target, type Connection } from '../connect.js'
+import { target, type Connection } from '../request/connection.js'
 import { isWebTrackError, ValidationError, WebTrackError } from '../errors.js'
-import type { LogInput } from '../normalize.js'
-import { prepare, type PreparedLog } from '../prepare.js'
-import { nextRetry } from '../retry.js'
-import { tooLarge } from '../split.js'
+import type { LogInput } from '../request/normalize.js'
+import { prepare, type PreparedLog } from '../request/prepare.js'
+import { nextRetry } from '../transport/retry.js'
+import { tooLarge } from '../request/split.js'
 import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS } from '../check-option.js'

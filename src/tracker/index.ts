@@ -10,7 +10,7 @@
 //   attempt.ts   one request of one batch
 //   unload.ts    the unload path, per topic
 //   lifecycle.ts the runtime's events: page hide and unload, Node's beforeExit
-import { connect, target } from '../connect.js'
+import { resolveConnection, target } from '../request/connection.js'
 import { Batcher } from './batcher.js'
 import { attachLifecycle } from './lifecycle.js'
 import { resolveSettings } from './options.js'
@@ -33,7 +33,7 @@ export type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, SentInfo,
  * await tracker.close()
  */
 export function createTracker(options: TrackerOptions): Tracker {
-  const conn = connect(options)
+  const conn = resolveConnection(options)
   const s = resolveSettings(options, conn)
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: options.topic })

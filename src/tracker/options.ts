@@ -2,9 +2,9 @@
 // docs cite it), the range each numeric option accepts, and the one check that applies both.
 // Module-level values are plain literals: esbuild keeps an unused object that holds arithmetic
 // (`512 * 1024`) or a sum with a variable, in every bundle of the entry, client-only ones too.
-import type { Connection } from '../connect.js'
+import type { Connection } from '../request/connection.js'
 import { checkOption, MAX_TIMER_MS } from '../check-option.js'
-import { retryPolicy, type RetryPolicy } from '../retry.js'
+import { retryPolicy, type RetryPolicy } from '../transport/retry.js'
 import type { TrackerOptions } from './types.js'
 
 /** Default of `maxQueueBytes`: 8 MiB. */

@@ -3,8 +3,8 @@
 // functions of a topic and the limits, unit-tested without timers (test/tracker/queue.test.ts).
 // The waiting logs sit behind `TopicQueue` and `QueueStore`, whose one implementation here keeps
 // them in memory; a persisted store (IndexedDB, a file) implements the same interfaces.
-import type { Target } from '../connect.js'
-import { bodySize, type EncodedLog, type Envelope } from '../encode.js'
+import type { Target } from '../request/connection.js'
+import { bodySize, type EncodedLog, type Envelope } from '../request/encode.js'
 import type { Attempt } from './attempt.js'
 import type { TimerHandle } from './lifecycle.js'
 

@@ -1,8 +1,8 @@
 // The tracker's public types. Defaults are not repeated here: each option cites its entry of
 // TRACKER_DEFAULTS (options.ts), the one place they are written.
-import type { ClientOptions } from '../connect.js'
+import type { ClientOptions } from '../request/connection.js'
 import type { WebTrackError } from '../errors.js'
-import type { LogInput } from '../normalize.js'
+import type { LogInput } from '../request/normalize.js'
 
 /**
  * Why logs were dropped: the queue was full (`maxQueueBytes`, which also counts each topic's

@@ -5,9 +5,9 @@
 // that the compression benchmarks compress.
 import { webLogs } from '../../src/cli/corpus.js'
 import { createClient, type Client } from '../../src/client.js'
-import { target } from '../../src/connect.js'
-import { requestBodies } from '../../src/split.js'
-import { normalizeLogs, tally, type Log, type LogInput } from '../../src/normalize.js'
+import { target } from '../../src/request/connection.js'
+import { requestBodies } from '../../src/request/split.js'
+import { normalizeLogs, tally, type Log, type LogInput } from '../../src/request/normalize.js'
 import { compare, type Figure, type Timing } from './harness.js'
 
 /** The corpus: `webLogs(LOGS, SEED)`, the shared deterministic web logs. */

@@ -4,7 +4,7 @@
 //   all-ASCII text, else `encodeInto` into a scratch buffer; and, for scale, `encodeInto` alone;
 // - the bytes of each request body: `encodeUtf8` (one `encodeInto` pass into a buffer sized for
 //   mostly-ASCII text) against `TextEncoder.encode` (which measures, then writes).
-import { encodeUtf8, utf8Length } from '../../src/encode.js'
+import { encodeUtf8, utf8Length } from '../../src/request/encode.js'
 import type { Corpus } from './encode.bench.js'
 import { compare, type Figure, type Timing, totalBytes } from './harness.js'
 

@@ -3,7 +3,7 @@
 // timers, no tracker: a topic is built by hand.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodySize, envelope } from '../../src/encode.js'
+import { bodySize, envelope } from '../../src/request/encode.js'
 import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
 
 const env = envelope('t', '', {})

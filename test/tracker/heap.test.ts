@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { root } from './support/run.js'
+import { root } from '../support/run.js'
 
 const TOTAL = 1_000_000
 const MAX_QUEUE_BYTES = 4 * 1024 * 1024

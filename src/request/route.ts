@@ -1,8 +1,8 @@
 // Host-based routing: the project is the first label of the host, never a path segment. Names
 // are checked here, before any URL is built, so that no input can change the host or the path.
-import { LOGSTORE_PATTERN } from '../generated/spec.js'
-import { show } from './check-option.js'
-import { ValidationError } from './errors.js'
+import { LOGSTORE_PATTERN } from '../../generated/spec.js'
+import { show } from '../check-option.js'
+import { ValidationError } from '../errors.js'
 
 const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 // The spec's Logstore rule is the project's with `_` allowed too; the message says it in words

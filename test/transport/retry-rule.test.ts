@@ -2,8 +2,8 @@
 // function of the error, the policy, the retry count and (the tracker's) time window. No timers:
 // the clock and the random source are arguments.
 import { describe, expect, it } from 'vitest'
-import { NetworkError, ServiceError, TimeoutError, ValidationError, WebTrackError } from '../src/errors.js'
-import { nextRetry, type RetryPolicy } from '../src/retry.js'
+import { NetworkError, ServiceError, TimeoutError, ValidationError, WebTrackError } from '../../src/errors.js'
+import { nextRetry, type RetryPolicy } from '../../src/transport/retry.js'
 
 const policy: RetryPolicy = { limit: 2, baseDelayMs: 100, maxDelayMs: 1000 }
 const half = () => 0.5

@@ -1,7 +1,7 @@
 // Classifying an answer: a non-2xx response becomes a ServiceError carrying the service's code,
 // message and request id, whatever shape the body has.
-import type { components } from '../generated/schema.js'
-import { ServiceError } from './errors.js'
+import type { components } from '../../generated/schema.js'
+import { ServiceError } from '../errors.js'
 
 /**
  * Builds the error of a failed answer, a redirect included. `body` is what openapi-fetch parsed: the JSON error

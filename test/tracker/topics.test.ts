@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import type { TopicsRun } from './bench/topics.bench.js'
-import { root } from './support/run.js'
+import type { TopicsRun } from '../bench/topics.bench.js'
+import { root } from '../support/run.js'
 
 const TOPICS = 20_000
 const MAX_QUEUE_BYTES = 2 * 1024 * 1024

@@ -2,7 +2,7 @@
 // The common case (a flat object of strings) takes a fast path that builds nothing. Lone
 // surrogates are not looked for here: the JSON encoder replaces them (see encode.ts), which
 // costs one native scan instead of a check of every string.
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 
 /** A log as users write it: any JSON-like values; they are turned into strings. */
 export type LogInput = Record<string, unknown>

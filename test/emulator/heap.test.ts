@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
-import { root } from './support/run.js'
+import { root } from '../support/run.js'
 
 const REQUESTS = 40
 const LOGS = 4096

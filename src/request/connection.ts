@@ -1,14 +1,14 @@
 // Resolving a client's options, once: where its requests go (the host of the project, checked
 // names), the limits, and the openapi-fetch client generated from the spec. The client and the
 // tracker both start here; everything after works on the resolved connection.
-import { createTrackClient, type TrackClient } from '../generated/client.js'
-import { checkOption, MAX_TIMER_MS } from './check-option.js'
-import { MAX_LOGS_PER_REQUEST } from '../generated/spec.js'
-import type { CompressionOption } from './compress/policy.js'
+import { createTrackClient, type TrackClient } from '../../generated/client.js'
+import { checkOption, MAX_TIMER_MS } from '../check-option.js'
+import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
+import type { CompressionOption } from '../compress/policy.js'
 import { envelope, type Envelope } from './encode.js'
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 import { normalizeTags, stringifyValue, type Log } from './normalize.js'
-import { retryPolicy, type RetryInfo, type RetryOption } from './retry.js'
+import { retryPolicy, type RetryInfo, type RetryOption } from '../transport/retry.js'
 import { checkLogstore, parseEndpoint, projectBaseUrl } from './route.js'
 import type { Limits } from './split.js'
 
@@ -79,7 +79,7 @@ export interface TargetOptions {
 }
 
 /** Resolves the options. Names, the endpoint and the limits are checked now, so that a bad one fails at start-up. */
-export function connect(options: ClientOptions): Connection {
+export function resolveConnection(options: ClientOptions): Connection {
   const baseUrl = projectBaseUrl(options.project, parseEndpoint(options.endpoint))
   if (options.logstore !== undefined) checkLogstore(options.logstore)
   // Every numeric option is checked now, as the tracker's are: a NaN or a string would surface

@@ -8,8 +8,8 @@ import { join } from 'node:path'
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { compressSync } from 'lz4-napi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ERROR_EXAMPLES, type ErrorCode } from '../generated/spec.js'
-import { startEmulator, type Emulator, type EmulatorOptions } from '../src/emulator/index.js'
+import { ERROR_EXAMPLES, type ErrorCode } from '../../generated/spec.js'
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js'
 
 const REQUEST_ID = /^[0-9A-F]{24}$/
 const encoder = new TextEncoder()

@@ -1,7 +1,7 @@
 // The retry policy as data: deterministic with fake timers and an injected random source.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { NetworkError, ServiceError, ValidationError } from '../src/errors.js'
-import { backoffDelay, DEFAULT_RETRY, retryPolicy, sleep, withRetry } from '../src/retry.js'
+import { NetworkError, ServiceError, ValidationError } from '../../src/errors.js'
+import { backoffDelay, DEFAULT_RETRY, retryPolicy, sleep, withRetry } from '../../src/transport/retry.js'
 
 afterEach(() => vi.useRealTimers())
 

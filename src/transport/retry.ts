@@ -6,8 +6,8 @@
 // a topic while its outage is younger than `maxRetryMs`, even once the count is spent.
 // What makes an error retryable is decided where the error is made: `isRetryableStatus` in
 // errors.ts (5xx, 429, the 403 quota codes) and the `Retry-After` wait in classify.ts.
-import { checkOption, MAX_TIMER_MS } from './check-option.js'
-import type { WebTrackError } from './errors.js'
+import { checkOption, MAX_TIMER_MS } from '../check-option.js'
+import type { WebTrackError } from '../errors.js'
 
 /** How failed requests are retried. */
 export interface RetryPolicy {

@@ -1,7 +1,7 @@
 // Splitting: pack logs, in order, into as few requests as the limits allow. Greedy: order is
 // kept, so a request can only close when the next log would not fit.
 import { bodySize, encodeBody, encodeLog, encodeWhole, type Envelope } from './encode.js'
-import { ValidationError } from './errors.js'
+import { ValidationError } from '../errors.js'
 import type { Log } from './normalize.js'
 
 /** The service's documented limits per request. */

@@ -6,10 +6,10 @@ import { createRequire } from 'node:module'
 import fc from 'fast-check'
 import { uncompressSync } from 'lz4-napi'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PYTHON } from '../scripts/provision.mjs'
-import { lz4, lz4Block } from '../src/compress/lz4.js'
-import { lz4BlockDecode } from '../src/emulator/lz4-decode.js'
-import { requireInstalled, skipWithout } from './support/run.js'
+import { PYTHON } from '../../scripts/provision.mjs'
+import { lz4, lz4Block } from '../../src/compress/lz4.js'
+import { lz4BlockDecode } from '../../src/emulator/lz4-decode.js'
+import { requireInstalled, skipWithout } from '../support/run.js'
 
 // lz4js ships no types; only compressBlock is used.
 const lz4js = createRequire(import.meta.url)('lz4js') as {

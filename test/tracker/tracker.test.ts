@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createForwardFetch, startEmulator, type Emulator } from '../src/emulator/index.js'
-import { createTracker, ServiceError, TOPIC_OVERHEAD_BYTES, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../src/index.js'
-import { root } from './support/run.js'
-import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from './support/wire.js'
+import { createForwardFetch, startEmulator, type Emulator } from '../../src/emulator/index.js'
+import { createTracker, ServiceError, TOPIC_OVERHEAD_BYTES, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../../src/index.js'
+import { root } from '../support/run.js'
+import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from '../support/wire.js'
 
 const base = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression: 'none' } as const
 const fast = { retry: { limit: 3, baseDelayMs: 5, maxDelayMs: 20 } } as const

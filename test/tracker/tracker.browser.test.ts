@@ -15,11 +15,11 @@ import { join } from 'node:path'
 import { build } from 'esbuild'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { TrackerStats } from '../src/tracker.js'
-import { startEmulator, type Emulator } from '../src/emulator/index.js'
-import { CHROMIUM, CHROMIUM_ARGS, launchChromium, skipBrowser } from './support/browser.js'
-import { root } from './support/run.js'
-import { serveStatic, type StaticServer } from './support/static-server.js'
+import type { TrackerStats } from '../../src/tracker/index.js'
+import { startEmulator, type Emulator } from '../../src/emulator/index.js'
+import { CHROMIUM, CHROMIUM_ARGS, launchChromium, skipBrowser } from '../support/browser.js'
+import { root } from '../support/run.js'
+import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
 

@@ -1,6 +1,6 @@
 // The emulator works as a library under another test runner (node:test), with no global state.
 import { describe, expect, it } from 'vitest'
-import { root, runAsync } from './support/run.js'
+import { root, runAsync } from '../support/run.js'
 
 describe('emulator as a library', () => {
   it('runs under node:test, two instances at once', async () => {

@@ -1,8 +1,8 @@
 // The single-log GET form (`?APIVersion=0.6.0&__topic__=…&key=value`): the whole log in the
 // query string, for an image beacon. A step of its own, so that only bundles that use it hold it.
-import { API_VERSION } from '../generated/spec.js'
-import { target, type Connection, type TargetOptions } from './connect.js'
-import { ValidationError } from './errors.js'
+import { API_VERSION } from '../../generated/spec.js'
+import { target, type Connection, type TargetOptions } from './connection.js'
+import { ValidationError } from '../errors.js'
 import { normalizeLog, type LogInput } from './normalize.js'
 
 /**

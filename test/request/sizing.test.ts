@@ -1,8 +1,8 @@
 // Sizing properties: what the client knows about a log's size before and after serialising it.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { bodySize, encodeBody, encodeLog, encodeUtf8, encodeWhole, envelope, toJson, utf8Length } from '../src/encode.js'
-import { normalizeLog, tally } from '../src/normalize.js'
+import { bodySize, encodeBody, encodeLog, encodeUtf8, encodeWhole, envelope, toJson, utf8Length } from '../../src/request/encode.js'
+import { normalizeLog, tally } from '../../src/request/normalize.js'
 
 const text = fc.string({ maxLength: 40, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0001', '\ud800', '\udfff'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
 const value = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.date(), fc.array(fc.integer(), { maxLength: 3 }))

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable, Writable } from 'node:stream'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { createForwardFetch, startEmulator } from '../src/emulator/index.js'
-import { bin, root, run, runAsync } from './support/run.js'
+import { createForwardFetch, startEmulator } from '../../src/emulator/index.js'
+import { bin, root, run, runAsync } from '../support/run.js'
 
 const tsx = bin('tsx')
 const cli = join(root, 'src/cli/bin.ts')
@@ -127,7 +127,7 @@ describe('sls-webtrack CLI', () => {
 
 describe('send on a TTY', () => {
   it('writes a progress line (logs, logs/s, raw and wire bytes) on stderr, then the summary', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const tty = capture(true)
     const lines = Array.from({ length: 9000 }, (_, i) => JSON.stringify({ i, page: `/p/${i % 5}` })).join('\n')
@@ -146,7 +146,7 @@ describe('send on a TTY', () => {
 
 describe('send: a log too big for any request', () => {
   it('is reported by its line number; the lines around it still go', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
     const lines = [JSON.stringify({ i: 1 }), JSON.stringify({ i: 2, big: 'x'.repeat(3 * 1024 * 1024) }), JSON.stringify({ i: 3 })].join('\n')
@@ -159,7 +159,7 @@ describe('send: a log too big for any request', () => {
   })
 
   it('a line under the byte cap whose log still cannot fit with the envelope is reported too', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
     const lines = [JSON.stringify({ big: 'x'.repeat(3 * 1024 * 1024 - 20) }), JSON.stringify({ i: 2 })].join('\n')
@@ -172,7 +172,7 @@ describe('send: a log too big for any request', () => {
 
 /** Runs `main` in this process with stdout and stderr captured (for usage errors: nothing starts). */
 async function mainCaptured(argv: string[]): Promise<{ code: number; out: string }> {
-  const { main } = await import('../src/cli/main.js')
+  const { main } = await import('../../src/cli/main.js')
   let out = ''
   const keep = (chunk: unknown) => {
     out += String(chunk)
@@ -215,7 +215,7 @@ describe('numeric flags', () => {
 
 describe('plural forms', () => {
   it('one log, one request, one bad line', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
     const code = await sendCommand({ project: 'plural', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' }, Readable.from(['{"a":1}\nnope\n']), sink)
@@ -361,7 +361,7 @@ describe('send: line splitting and decoding', () => {
   })
 
   it('invalid UTF-8 is reported by line number, never replaced; CRLF and a last line without newline are fine', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
     const input = Buffer.concat([
@@ -384,7 +384,7 @@ describe('send: line splitting and decoding', () => {
 
 describe('send: an unreachable service', () => {
   it('stops after 3 batches in a row fail to connect, and lists the lines not sent', async () => {
-    const { sendCommand } = await import('../src/cli/send.js')
+    const { sendCommand } = await import('../../src/cli/send.js')
     let seen = 0
     // Request 1 is refused for good (404), request 2 is stored, then every connection is dropped.
     const emu = await startEmulator({

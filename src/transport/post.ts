@@ -1,12 +1,12 @@
 // Sending: one POST of one body through the openapi-fetch client generated from the spec, with
 // a per-attempt timeout. Every header name and the path come from generated/ types, so a change
 // of the spec that the wrapper does not follow fails the type check.
-import type { operations } from '../generated/schema.js'
-import { API_VERSION } from '../generated/spec.js'
+import type { operations } from '../../generated/schema.js'
+import { API_VERSION } from '../../generated/spec.js'
 import { serviceError } from './classify.js'
-import type { WireBody } from './compress/policy.js'
-import type { Connection, Target } from './connect.js'
-import { NetworkError, reason, TimeoutError, ValidationError, WebTrackError } from './errors.js'
+import type { WireBody } from '../compress/policy.js'
+import type { Connection, Target } from '../request/connection.js'
+import { NetworkError, reason, TimeoutError, ValidationError, WebTrackError } from '../errors.js'
 
 /** How one request goes. */
 export interface PostOptions {

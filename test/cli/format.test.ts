@@ -2,7 +2,7 @@
 // terminal, whatever the logs, topics, sources, tags or error messages hold (fast-check).
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { logLine, plural, requestLine, token, visible } from '../src/cli/format.js'
+import { logLine, plural, requestLine, token, visible } from '../../src/cli/format.js'
 
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
 

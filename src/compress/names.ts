@@ -1,11 +1,11 @@
 // The main entry accepts codec names; this is the one place that maps them, so that only the
 // main entry (and not `sls-webtrack/core`) pulls codecs into a bundle. fflate is not among
 // them: the main entry loads it on demand (`deflateOnDemand`).
-import type { Codec } from './compress/codec.js'
-import { deflate, hasNativeDeflate } from './compress/deflate-native.js'
-import type { CompressionOption } from './compress/policy.js'
-import { auto } from './compress/policy.js'
-import { lz4 } from './compress/lz4.js'
+import type { Codec } from './codec.js'
+import { deflate, hasNativeDeflate } from './deflate-native.js'
+import type { CompressionOption } from './policy.js'
+import { auto } from './policy.js'
+import { lz4 } from './lz4.js'
 
 /** Compression by name: `'auto'` is LZ4 for bodies of 1 KiB and more that shrink. */
 export type CompressionName = 'none' | 'lz4' | 'deflate' | 'auto'
@@ -22,7 +22,7 @@ export type CompressionName = 'none' | 'lz4' | 'deflate' | 'auto'
 // (about 3.3 kB gzipped). Even an unused static re-export would put that chunk in the first load.
 export const deflateOnDemand: Codec = {
   name: 'deflate',
-  compress: async (raw) => (await import('./compress/deflate-portable.js')).deflatePortable.compress(raw),
+  compress: async (raw) => (await import('./deflate-portable.js')).deflatePortable.compress(raw),
 }
 
 /** Resolves a name (or passes a codec or policy through). */
