@@ -34,9 +34,9 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
     await page.goto(site.origin + '/')
   })
   afterAll(async () => {
-    await browser?.close()
-    await emu?.close()
-    await site?.close()
+    await browser.close()
+    await emu.close()
+    await site.close()
   })
 
   const send = (compression: string, count: number) =>

@@ -9,7 +9,6 @@ import { uncompressSync } from 'lz4-napi'
 import { describe, expect, it } from 'vitest'
 import {
   createClient,
-  deflate,
   lz4,
   NetworkError,
   SendError,
@@ -20,6 +19,7 @@ import {
   target,
   trackUrl,
   type ClientOptions,
+  type LogInput,
 } from '../src/index.js'
 import { deflatePortable } from '../src/compress/deflate.js'
 import { missing } from '../scripts/provision.mjs'
@@ -231,7 +231,8 @@ describe('normalisation', () => {
 
   it('refuses a log that is not an object', async () => {
     const { c, wire } = client()
-    await expect(c.send([{ a: '1' }, null as never])).rejects.toThrow(/logs\[1\]/)
+    const notAnObject: unknown = null
+    await expect(c.send([{ a: '1' }, notAnObject as LogInput])).rejects.toThrow(/logs\[1\]/)
     expect(wire.requests).toHaveLength(0)
   })
 })

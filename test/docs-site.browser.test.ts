@@ -59,8 +59,8 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
   }, 360_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await server?.close()
+    await browser.close()
+    await server.close()
     rmSync(out, { recursive: true, force: true })
   })
 
@@ -90,7 +90,7 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
       visited.add(url)
       current = url
       const response = await page.goto(url, { waitUntil: 'load' })
-      if (!response || response.status() !== 200) continue // reported by the response listener
+      if (response?.status() !== 200) continue // reported by the response listener
       if (!(response.headers()['content-type'] ?? '').startsWith('text/html')) continue
       // TypeDoc fills its sidebar from navigation.js after the load: its links count too.
       await page.waitForFunction(() => !document.querySelector('#tsd-nav-container') || document.querySelector('#tsd-nav-container a'))
@@ -130,7 +130,7 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
     }
     // TypeDoc's toolbar: "Docs home" is the site's index, not the reference's.
     await page.goto(`${home}reference/classes/sls-webtrack.ServiceError.html`, { waitUntil: 'load' })
-    const toolbar = await page.$$eval('#tsd-toolbar-links a', (as) => as.map((a) => [a.textContent?.trim(), (a as HTMLAnchorElement).href]))
+    const toolbar = await page.$$eval('#tsd-toolbar-links a', (as) => as.map((a) => [a.textContent.trim(), (a as HTMLAnchorElement).href]))
     expect(toolbar).toEqual([
       ['Docs home', `${home}index.html`],
       ['Guides', `${home}index.html#guides`],
@@ -140,7 +140,7 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
 
   it('lists the guides in reading order, Getting started first', async () => {
     await page.goto(home, { waitUntil: 'load' })
-    expect(await page.$$eval('#guides li > a', (as) => as.map((a) => a.textContent?.trim()))).toEqual(READING_ORDER)
+    expect(await page.$$eval('#guides li > a', (as) => as.map((a) => a.textContent.trim()))).toEqual(READING_ORDER)
     await page.goto(`${home}reference/index.html`, { waitUntil: 'load' })
     // TypeDoc builds its sidebar from navigation.js after the load.
     const sidebar = page.locator('#tsd-nav-container a')

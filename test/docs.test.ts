@@ -55,8 +55,8 @@ describe('npm run docs (scripts/build-docs.mjs)', () => {
   it('inlines Redoc: the API page needs no CDN', () => {
     const html = readFileSync(join(site, 'api/index.html'), 'utf8')
     // Matches only (never the 2.5 MB page) in a failure message.
-    expect(html.match(/<script[^>]+src=["']https?:[^>]*>/)?.[0]).toBeUndefined()
-    expect(html.match(/.{0,60}cdn\.redoc\.ly.{0,60}/)?.[0]).toBeUndefined()
+    expect((/<script[^>]+src=["']https?:[^>]*>/.exec(html))?.[0]).toBeUndefined()
+    expect((/.{0,60}cdn\.redoc\.ly.{0,60}/.exec(html))?.[0]).toBeUndefined()
   })
 })
 
@@ -75,8 +75,8 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
   }, 60_000)
 
   afterAll(async () => {
-    await browser?.close()
-    await new Promise((done) => (server ? server.close(done) : done(undefined)))
+    await browser.close()
+    await new Promise((done) => server.close(done))
   })
 
   /** Opens `path` in a fresh page that records every console error and failed or foreign request. */
@@ -110,13 +110,13 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
 
   it('index: links the API page, the reference and every guide, and every link resolves', async () => {
     const { page, problems } = await open('/')
-    const links = await page.$$eval('a[href]', (as) => as.map((a) => ({ text: a.textContent?.trim() ?? '', href: (a as HTMLAnchorElement).href })))
+    const links = await page.$$eval('a[href]', (as) => as.map((a) => ({ text: a.textContent.trim(), href: (a as HTMLAnchorElement).href })))
     const hrefs = links.map((l) => l.href)
     expect(hrefs).toContain(`${origin}/api/index.html`)
     expect(hrefs).toContain(`${origin}/reference/index.html`)
     for (const title of guides) expect(links.some((l) => l.text === title && l.href.includes('/reference/documents/')), title).toBe(true)
     // In reading order, the README's: Getting started first.
-    const listed = await page.$$eval('#guides li > a', (as) => as.map((a) => a.textContent?.trim()))
+    const listed = await page.$$eval('#guides li > a', (as) => as.map((a) => a.textContent.trim()))
     expect(listed).toEqual(readmeGuides())
     expect(listed[0]).toBe('Getting started')
     for (const href of new Set(hrefs)) {
@@ -181,7 +181,7 @@ describe.skipIf(skipBrowser())('the docs site in Chromium', () => {
     const names = ['createClient', 'ServiceError', 'ValidationError', 'SendError', 'lz4', 'deflate']
     if ('createTracker' in main) names.push('createTracker')
     const mod = await open('/reference/modules/sls-webtrack.html')
-    const listed = await mod.page.$$eval('a[href]', (as) => as.map((a) => ({ text: a.textContent?.trim() ?? '', href: (a as HTMLAnchorElement).href })))
+    const listed = await mod.page.$$eval('a[href]', (as) => as.map((a) => ({ text: a.textContent.trim(), href: (a as HTMLAnchorElement).href })))
     for (const name of names) {
       const link = listed.find((l) => l.text === name)
       expect(link, `${name} on the sls-webtrack module page`).toBeDefined()
@@ -241,7 +241,7 @@ describe('README.md, the landing page of users', () => {
     const long = docs.flatMap((doc) =>
       [...readFileSync(join(root, doc), 'utf8').matchAll(/```\w*\n([\s\S]*?)```/g)]
         .flatMap((m) => m[1]!.split('\n'))
-        .filter((line) => [...line].length > 80)
+        .filter((line) => Array.from(line).length > 80)
         .map((line) => `${doc}: ${line}`),
     )
     expect(long).toEqual([])
@@ -256,7 +256,7 @@ function readmeGuides(): string[] {
 
 /** Example error codes of `POST /track`, by status, read from the spec Redoc embeds in the page. */
 async function embeddedErrorExamples(page: Page): Promise<Record<string, string[]>> {
-  const scripts = await page.$$eval('script:not([src])', (s) => s.map((e) => e.textContent ?? ''))
+  const scripts = await page.$$eval('script:not([src])', (s) => s.map((e) => e.textContent))
   const source = scripts.find((s) => s.includes('__redoc_definition'))
   const json = source && /const __redoc_definition = (\{[\s\S]*?\});\s*\n/.exec(source)?.[1]
   if (!json) throw new Error('no __redoc_definition in the API page')

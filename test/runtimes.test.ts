@@ -35,8 +35,8 @@ describe.skipIf(skipWithout('miniflare'))('edge', () => {
   it('workerd: the core client with LZ4 and the tracker send from a worker', async () => {
     requireInstalled('miniflare')
     // miniflare lives outside node_modules (see scripts/provision.mjs), so its types are described here.
-    type Mf = { dispatchFetch(url: string, init: RequestInit): Promise<Response>; dispose(): Promise<void> }
-    type MfOptions = { modules: boolean; script: string; compatibilityDate: string; outboundService: (req: Request) => Promise<Response> }
+    interface Mf { dispatchFetch(url: string, init: RequestInit): Promise<Response>; dispose(): Promise<void> }
+    interface MfOptions { modules: boolean; script: string; compatibilityDate: string; outboundService: (req: Request) => Promise<Response> }
     const { Miniflare } = (await import(runtimeBin('miniflare'))) as { Miniflare: new (options: MfOptions) => Mf }
     await using emu = await startEmulator({ logstores: ['web'] })
     const out = await build({ entryPoints: [`${root}test/fixtures/edge-worker.ts`], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], write: false })

@@ -220,7 +220,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Seconds the page's main thread has spent in tasks so far. */
 async function taskSeconds(cdp: CDPSession): Promise<number> {
-  const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] }
+  const { metrics } = await cdp.send('Performance.getMetrics')
   const task = metrics.find((m) => m.name === 'TaskDuration')
   if (!task) throw new Error('browser benchmark: CDP Performance.getMetrics gave no TaskDuration')
   return task.value
@@ -328,12 +328,12 @@ async function probeWire(browser: Browser, siteOrigin: string, corpus: unknown, 
       r.url = e.request.url
     })
     cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
-      at(e.requestId).headers = e.headers as Record<string, string>
+      at(e.requestId).headers = e.headers
     })
     cdp.on('Network.responseReceivedExtraInfo', (e) => {
       const r = at(e.requestId)
       r.responseHead = e.headersText
-      r.responseHeaders = e.headers as Record<string, string>
+      r.responseHeaders = e.headers
     })
     cdp.on('Network.loadingFailed', (e) => {
       at(e.requestId).failed = e.errorText
@@ -341,7 +341,7 @@ async function probeWire(browser: Browser, siteOrigin: string, corpus: unknown, 
     await cdp.send('Network.enable')
     const run = await runOnce(page, cdp, subject, emu, watch, o)
     // Requests to this SDK's host that went on the network (a refused beacon has no sent headers).
-    const mine = () => [...seen.values()].filter((r) => r.url && new URL(r.url).host === host && (r.headers || !r.failed))
+    const mine = () => [...seen.values()].filter((r) => r.url && new URL(r.url).host === host && (r.headers ?? !r.failed))
     // Let the last events arrive: every request that went out has its answer.
     for (let i = 0; i < 100 && !mine().every((r) => r.headers && r.responseHead !== undefined); i++) await sleep(20)
     const probe = { posts: 0, preflights: 0, requestHeaderBytes: 0, requestBodyBytes: 0, responseBytes: 0, delivered: run.delivered }

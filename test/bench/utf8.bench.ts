@@ -17,6 +17,7 @@ function lengthByEncodeInto(s: string): number {
   return encoder.encodeInto(s, scratch).written
 }
 
+// eslint-disable-next-line no-control-regex -- the ASCII range, NUL included, is the point
 const ASCII = /^[\x00-\x7f]*$/
 /** The length as measured before `utf8Length` counted it. */
 const lengthBefore = (s: string): number => (ASCII.test(s) ? s.length : lengthByEncodeInto(s))

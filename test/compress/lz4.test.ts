@@ -205,7 +205,7 @@ const logArb = fc.record({
   event: fc.constantFrom(...EVENTS),
   page: fc.constantFrom(...PAGES),
   ua: fc.constantFrom(...UAS),
-  uid: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 4, maxLength: 12 }),
+  uid: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'.split('')), minLength: 4, maxLength: 12 }),
   message: fc.string({ maxLength: 60, unit: 'binary' }),
 })
 

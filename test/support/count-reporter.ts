@@ -3,7 +3,7 @@
 import type { Reporter, TestModule } from 'vitest/node'
 
 export default class CountReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(modules: readonly TestModule[], unhandledErrors: readonly unknown[]): void {
     let passed = 0
     let failed = unhandledErrors.length
     let skipped = 0

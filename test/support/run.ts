@@ -21,7 +21,7 @@ export function run(cmd: string, args: string[], options: { cwd?: string; env?: 
     timeout: options.timeoutMs ?? 240_000,
     maxBuffer: 64 * 1024 * 1024,
   })
-  return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`, stdout: r.stdout ?? '' }
+  return { status: r.status, out: `${r.stdout}${r.stderr}${r.error ? String(r.error) : ''}`, stdout: r.stdout }
 }
 
 export const bin = (name: string) => `${root}node_modules/.bin/${name}`

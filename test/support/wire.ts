@@ -43,7 +43,7 @@ export function recordingFetch(responder: Responder = (_r, i) => ok(`RID${i}`)) 
     if (answer instanceof Error) throw answer
     return answer
   }
-  return { fetch: fetch as typeof globalThis.fetch, requests }
+  return { fetch: fetch, requests }
 }
 
 /** Decodes raw LZ4 blocks with Debian's python3-lz4, an independent decoder, in one process. */
