@@ -1,5 +1,5 @@
 // Prints the closing line CI reads: `N passed, N failed`. A test file that fails to load and an
-// unhandled error each count as a failure, so a broken module can never pass silently.
+// unhandled error each count as a failure, as does a suite whose beforeAll or afterAll failed, so a broken module can never pass silently.
 import type { Reporter, TestModule } from 'vitest/node'
 
 export default class CountReporter implements Reporter {
@@ -16,6 +16,8 @@ export default class CountReporter implements Reporter {
         else if (state === 'failed') failed++
         else skipped++
       }
+      // A suite whose hook failed (its tests are then skipped) counts as one failure of its own.
+      for (const suite of mod.children.allSuites()) if (suite.errors().length > 0) failed++
       if (mod.state() === 'failed' && (tests === 0 || mod.errors().length > 0)) failed++
     }
     const line = (extra: number) => `\n${passed} passed, ${failed + extra} failed${skipped ? `, ${skipped} skipped` : ''}\n`
