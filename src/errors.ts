@@ -132,7 +132,8 @@ export class SendError<L = Record<string, unknown>> extends WebTrackError {
  * guards do.
  */
 export function isWebTrackError(value: unknown): value is WebTrackError {
-  return value instanceof WebTrackError || /^(WebTrack|Validation|Service|Network|Timeout|Send)Error$/.test((value as Error)?.name)
+  // The names as the constructors write them: a bundle's gzip finds each of them twice.
+  return value instanceof WebTrackError || ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes((value as Error)?.name)
 }
 
 /**
