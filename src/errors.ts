@@ -126,7 +126,19 @@ export class SendError<L = Record<string, unknown>> extends WebTrackError {
   }
 }
 
-/** True for any error of this package, also across realms and duplicated bundles. */
+/**
+ * True for any error of this package, also across realms and duplicated bundles. An error from
+ * another realm (an iframe) is no `instanceof Error` here either: its `name` decides, as ky's
+ * guards do.
+ */
 export function isWebTrackError(value: unknown): value is WebTrackError {
-  return value instanceof WebTrackError || (value instanceof Error && /^(WebTrack|Validation|Service|Network|Timeout|Send)Error$/.test(value.name))
+  // The names as the constructors write them: a bundle's gzip finds each of them twice.
+  return value instanceof WebTrackError || ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes((value as Error)?.name)
 }
+
+/**
+ * A thrown value as an error of this package: one of ours (from any realm) as it is; anything
+ * else, which may be any value at all, becomes the error `wrap` makes of its text (`reason`).
+ * Internal: the one place that turns an unknown thrown value into an error.
+ */
+export const asWebTrackError = (value: unknown, wrap: (text: string) => WebTrackError): WebTrackError => (isWebTrackError(value) ? value : wrap(reason(value)))

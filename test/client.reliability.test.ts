@@ -4,10 +4,11 @@
 // 127.0.0.1 where the wire matters; a recording fetch where only the client's side does.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LOGSTORE_PATTERN } from '../generated/spec.js'
 import { createForwardFetch, startEmulator } from '../src/emulator/index.js'
-import { createClient, NetworkError, sendBatch, ServiceError, target, ValidationError, prepare, type ClientOptions } from '../src/index.js'
+import { createClient, isWebTrackError, NetworkError, sendBatch, ServiceError, target, ValidationError, prepare, type ClientOptions } from '../src/index.js'
 import { fail, ok, recordingFetch, type WireRequest } from './support/wire.js'
 
 const base = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression: 'none' } as const
@@ -163,6 +164,29 @@ describe('a request that never leaves is not a network error', () => {
     const err = await caught(c.send({ a: '1' }))
     expect(err).toBeInstanceOf(NetworkError)
     expect(wire.requests).toHaveLength(3)
+  })
+})
+
+describe('errors of this package from another realm', () => {
+  // An iframe's (here: a vm context's) ServiceError is no `instanceof Error` in this realm.
+  const foreign = () => runInNewContext("Object.assign(new Error('503 ServerBusy: busy'), { name: 'ServiceError', status: 503, retryable: false })") as Error
+
+  it('isWebTrackError knows one by its name', () => {
+    const e = foreign()
+    expect(e instanceof Error).toBe(false)
+    expect(isWebTrackError(e)).toBe(true)
+    expect(isWebTrackError({ name: 'TypeError' })).toBe(false)
+    expect(isWebTrackError(undefined)).toBe(false)
+  })
+
+  it('one that fetch throws (a fetch from another copy of the package) reaches the caller as it is, not as a NetworkError', async () => {
+    const e = foreign()
+    const { c, wire } = client({ retry: 2 }, () => {
+      throw e
+    })
+    expect(await caught(c.send({ a: '1' }))).toBe(e)
+    // Its own `retryable: false` decides: not retried.
+    expect(wire.requests).toHaveLength(1)
   })
 })
 

@@ -6,7 +6,7 @@ import { API_VERSION } from '../../generated/spec.js'
 import { serviceError } from './classify.js'
 import type { WireBody } from '../compress/policy.js'
 import type { Connection, Target } from '../request/connection.js'
-import { NetworkError, reason, TimeoutError, ValidationError, WebTrackError } from '../errors.js'
+import { asWebTrackError, NetworkError, TimeoutError, ValidationError } from '../errors.js'
 
 /** How one request goes. */
 export interface PostOptions {
@@ -99,11 +99,7 @@ export async function post(conn: Connection, t: Target, body: WireBody, rawSize:
     // anything else means the request never got an answer, or never left.
     throw signal?.aborted
       ? signal.reason
-      : error instanceof WebTrackError
-        ? error
-        : sent
-          ? new NetworkError(url, error)
-          : new ValidationError('request', reason(error), { cause: error })
+      : asWebTrackError(error, (text) => (sent ? new NetworkError(url, error) : new ValidationError('request', text, { cause: error })))
   } finally {
     clearTimeout(timer)
     signal?.removeEventListener('abort', onAbort)
