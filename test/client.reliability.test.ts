@@ -23,6 +23,7 @@ import {
   prepare,
   type ClientOptions,
   type LogInput,
+  type TrackerOptions,
   type TrackerStats,
   type WebTrackError,
 } from '../src/index.js'
@@ -509,5 +510,61 @@ console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
     expect(r.reported, r.out).toBe(200)
     expect(r.stats).toMatchObject({ pushed: 200, failed: 200, sent: 0, queued: 0, inFlight: 0 })
     expect(sockets.length).toBeGreaterThan(0)
+  })
+})
+
+describe('the tracker on the same paths', () => {
+  // What the client refuses or wraps (a log with no field, an Error value, a codec that
+  // throws), the tracker reports through onError and counts; nothing is sent as `{}`.
+  function tracked(extra: Partial<TrackerOptions> = {}) {
+    const wire = recordingFetch()
+    const errors: { error: WebTrackError; logs: LogInput[] }[] = []
+    const tracker = createTracker({ ...base, fetch: wire.fetch, flushOnExit: false, lingerMs: 0, onError: (error, logs) => errors.push({ error, logs }), ...extra })
+    return { tracker, errors, wire }
+  }
+  const logsOf = (req: WireRequest) => JSON.parse(new TextDecoder().decode(req.body)).__logs__ as Record<string, string>[]
+
+  it('a log left with no field: rejected through onError with the log as pushed, the others sent', async () => {
+    const { tracker, errors, wire } = tracked()
+    const empty = { a: undefined, f: () => 1 }
+    tracker.push([{ i: '0' }, {}, empty, { i: '1' }])
+    await tracker.close()
+    expect(errors.map((e) => e.error)).toEqual([expect.any(ValidationError), expect.any(ValidationError)])
+    expect(errors.map((e) => e.logs)).toEqual([[{}], [empty]])
+    expect(errors[0]!.error.message).toContain('no field')
+    expect(wire.requests.flatMap(logsOf)).toEqual([{ i: '0' }, { i: '1' }])
+    expect(tracker.stats()).toMatchObject({ pushed: 4, rejected: 2, sent: 2, failed: 0 })
+  })
+
+  it('an Error pushed as a log, or inside one: sent with its name, message and stack', async () => {
+    const { tracker, errors, wire } = tracked()
+    const error = new RangeError('out of range')
+    tracker.push([error as never, { err: error }])
+    await tracker.close()
+    expect(errors).toEqual([])
+    const [asLog, inside] = wire.requests.flatMap(logsOf)
+    expect(asLog).toMatchObject({ name: 'RangeError', message: 'out of range', stack: error.stack })
+    expect(JSON.parse(inside!.err!)).toEqual({ name: 'RangeError', message: 'out of range', stack: error.stack })
+  })
+
+  it('a codec that throws: the batch goes to onError as a ValidationError naming the codec, counted as failed, not retried, nothing sent', async () => {
+    const boom = new Error('out of memory')
+    const { tracker, errors, wire } = tracked({
+      compression: {
+        name: 'lz4',
+        compress() {
+          throw boom
+        },
+      },
+      retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 1 },
+    })
+    tracker.push([{ i: '0' }, { i: '1' }])
+    await tracker.close()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.error).toBeInstanceOf(ValidationError)
+    expect(errors[0]!.error).toMatchObject({ path: 'compression', cause: boom, retryable: false })
+    expect(errors[0]!.logs).toEqual([{ i: '0' }, { i: '1' }])
+    expect(wire.requests).toHaveLength(0)
+    expect(tracker.stats()).toMatchObject({ pushed: 2, failed: 2, sent: 0, retried: 0 })
   })
 })
