@@ -3,6 +3,7 @@
 // properties of minBytes and of encodeWhole against encodeBody live in sizing.test.ts.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import type { Log } from '../../src/request/normalize.js'
 import { bodySize, encodeBody, encodeLog, encodeUtf8, encodeWhole, envelope, toJson, utf8Length } from '../../src/request/encode.js'
 
 const encoder = new TextEncoder()
@@ -98,7 +99,7 @@ describe('the envelope', () => {
 
 describe('the body', () => {
   const env = envelope('t', 's', {})
-  const logs = [{ a: '1' }, { b: '日本' }, { c: '\ud800' }, { d: '"q"' }]
+  const logs: Log[] = [{ a: '1' }, { b: '日本' }, { c: '\ud800' }, { d: '"q"' }]
   const encoded = logs.map(encodeLog)
 
   it('encodeBody: strict UTF-8 JSON holding the logs in order; its length is bodySize', () => {
@@ -120,7 +121,7 @@ describe('the body', () => {
     expect(encodeWhole(env, logs, body.length)).toEqual(body)
     expect(encodeWhole(env, logs, body.length - 1)).toBeUndefined()
     // Multi-byte text: fewer characters than maxBytes, more bytes.
-    const wide = [{ x: '日'.repeat(100) }]
+    const wide: Log[] = [{ x: '日'.repeat(100) }]
     const size = encodeBody(env, wide.map(encodeLog)).length
     expect(encodeWhole(env, wide, size - 1)).toBeUndefined()
     expect(encodeWhole(env, wide, size)?.length).toBe(size)
