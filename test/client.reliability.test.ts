@@ -431,6 +431,40 @@ describe('redirects are never a success (fault suite)', () => {
   })
 })
 
+describe('a timeout after the service stored the logs (fault suite)', () => {
+  // The emulator stores a request, then holds its answer past the client's timeoutMs: the
+  // attempt is a TimeoutError, retried, and the logs are stored twice. Duplicated, never lost;
+  // the retry is counted. (The 4× margin between the hold and the timeout is not asserted on.)
+  it('client: resolves after one retry; the service holds the logs twice', async () => {
+    await using emu = await startEmulator({ logstores: ['web'] })
+    emu.inject({ delayMs: 2000, count: 1 })
+    const client = createClient({ ...base, endpoint: emu.endpoint, fetch: emu.fetch, timeoutMs: 500, sleep: noSleep })
+    await expect(client.send([{ i: '0' }, { i: '1' }])).resolves.toMatchObject({ logs: 2, retries: 1 })
+    expect(emu.logs().map((r) => r.log.i)).toEqual(['0', '1', '0', '1'])
+  })
+
+  it('tracker: sent, counted as retried, nothing reported', async () => {
+    await using emu = await startEmulator({ logstores: ['web'] })
+    emu.inject({ delayMs: 2000, count: 1 })
+    const errors: unknown[] = []
+    const tracker = createTracker({
+      ...base,
+      endpoint: emu.endpoint,
+      fetch: emu.fetch,
+      timeoutMs: 500,
+      lingerMs: 0,
+      flushOnExit: false,
+      retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 },
+      onError: (e) => errors.push(e),
+    })
+    tracker.push([{ i: '0' }, { i: '1' }])
+    await tracker.close()
+    expect(errors).toEqual([])
+    expect(emu.logs().map((r) => r.log.i)).toEqual(['0', '1', '0', '1'])
+    expect(tracker.stats()).toMatchObject({ pushed: 2, sent: 2, retried: 2, failed: 0 })
+  })
+})
+
 describe('an idle Node process while a tracker waits (fault suite)', () => {
   // Every tracker timer is unref'd; a flush or a close that waits holds one ref'd handle, so an
   // otherwise idle process neither exits with 13 (an unsettled top-level await) nor loses the
@@ -510,6 +544,17 @@ console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
     expect(r.reported, r.out).toBe(200)
     expect(r.stats).toMatchObject({ pushed: 200, failed: 200, sent: 0, queued: 0, inFlight: 0 })
     expect(sockets.length).toBeGreaterThan(0)
+  })
+
+  it('process.exit() with logs pending: nothing can run after it, so they are lost unreported (close() first)', async () => {
+    // The one way out that the tracker cannot see: no beforeExit, no timer, no onError. The
+    // guide says so ("What can and cannot be lost").
+    await using emu = await startEmulator({ logstores: ['web'] })
+    const r = await child(emu.port, `flushOnExit: true`, `process.exit(0)`)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).not.toContain('RESULT')
+    expect(r.out).not.toContain('ERRORS')
+    expect(emu.logs()).toEqual([])
   })
 })
 
