@@ -139,7 +139,7 @@ describe('tracker → emulator, many topics under random faults (property)', () 
           concurrency: fc.integer({ min: 1, max: 4 }),
           maxQueueBytes: fc.constantFrom(4096, 16_384, 1 << 20),
           limit: fc.integer({ min: 0, max: 2 }),
-          compression: fc.constantFrom('none', 'lz4') as import('fast-check').Arbitrary<'none' | 'lz4'>,
+          compression: fc.constantFrom<'none' | 'lz4'>('none', 'lz4'),
         }),
         async (pushes, faults, o) => {
           emu.clear()

@@ -11,7 +11,13 @@ const strict = new TextDecoder('utf-8', { fatal: true })
 const decode = (b: Uint8Array) => strict.decode(b)
 
 // Code units, not characters: lone high and low surrogates, pairs, and pairs split apart.
-const units = fc.string({ maxLength: 80, unit: fc.oneof(fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '😀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '"', '\\'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
+const units = fc.string({
+  maxLength: 80,
+  unit: fc.oneof(
+    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff', '😀', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff', '"', '\\'),
+    fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+  ),
+})
 
 describe('utf8Length (property)', () => {
   it('equals the length TextEncoder writes, for any string: full Unicode, any code unit, lone surrogates', () => {
@@ -25,8 +31,19 @@ describe('utf8Length (property)', () => {
 
   it('the boundaries: 1, 2, 3 and 4 bytes, a lone surrogate as U+FFFD (3 bytes), a pair split at the end', () => {
     const cases: [string, number][] = [
-      ['', 0], ['a', 1], ['\u007f', 1], ['\u0080', 2], ['\u07ff', 2], ['\u0800', 3], ['\uffff', 3], ['😀', 4],
-      ['\ud800', 3], ['\udc00', 3], ['\udc00\ud800', 6], ['a\ud83d', 4], ['\ud83d\ude00\ud83d', 7],
+      ['', 0],
+      ['a', 1],
+      ['\u007f', 1],
+      ['\u0080', 2],
+      ['\u07ff', 2],
+      ['\u0800', 3],
+      ['\uffff', 3],
+      ['😀', 4],
+      ['\ud800', 3],
+      ['\udc00', 3],
+      ['\udc00\ud800', 6],
+      ['a\ud83d', 4],
+      ['\ud83d\ude00\ud83d', 7],
     ]
     for (const [s, n] of cases) {
       expect(utf8Length(s), JSON.stringify(s)).toBe(n)

@@ -23,15 +23,18 @@ describe('project names (projectBaseUrl)', () => {
     expect(projectBaseUrl(project, ORIGIN)).toBe(`https://${project}.cn-hangzhou.log.aliyuncs.com`)
   })
 
-  it.each(['ab', 'a'.repeat(64), 'MyProject', '-abc', 'abc-', 'a_b', 'a.b', 'a b', '', 'abc/..', 'abc@evil.com'])('refuses %j, saying the rule in words and showing the name', (project) => {
-    const e = refusal(() => projectBaseUrl(project, ORIGIN))
-    expect(e.path).toBe('project')
-    expect(e.retryable).toBe(false)
-    expect(e.message).toContain(JSON.stringify(project))
-    expect(e.message).toMatch(/lowercase letters/)
-    expect(e.message).toMatch(/3.63 characters/)
-    expect(e.message).not.toMatch(/[\^$[\]]/) // no regex in the words
-  })
+  it.each(['ab', 'a'.repeat(64), 'MyProject', '-abc', 'abc-', 'a_b', 'a.b', 'a b', '', 'abc/..', 'abc@evil.com'])(
+    'refuses %j, saying the rule in words and showing the name',
+    (project) => {
+      const e = refusal(() => projectBaseUrl(project, ORIGIN))
+      expect(e.path).toBe('project')
+      expect(e.retryable).toBe(false)
+      expect(e.message).toContain(JSON.stringify(project))
+      expect(e.message).toMatch(/lowercase letters/)
+      expect(e.message).toMatch(/3.63 characters/)
+      expect(e.message).not.toMatch(/[\^$[\]]/) // no regex in the words
+    },
+  )
 
   it('a missing or non-string project says so', () => {
     expect(refusal(() => projectBaseUrl(undefined as never, ORIGIN)).message).toContain('not set')
@@ -49,7 +52,9 @@ describe('project names (projectBaseUrl)', () => {
     expect(e.message).toContain('already starts with the project')
     expect(e.message).toContain(`use ${ORIGIN}`)
     // Another project in front is a different host, not a paste: it is not second-guessed.
-    expect(projectBaseUrl('my-project', 'https://other.cn-hangzhou.log.aliyuncs.com')).toBe('https://my-project.other.cn-hangzhou.log.aliyuncs.com')
+    expect(projectBaseUrl('my-project', 'https://other.cn-hangzhou.log.aliyuncs.com')).toBe(
+      'https://my-project.other.cn-hangzhou.log.aliyuncs.com',
+    )
   })
 })
 
@@ -95,12 +100,19 @@ describe('endpoints (parseEndpoint)', () => {
     return e
   }
 
-  it.each(['127.0.0.1', 'http://127.0.0.1:4318', '10.0.0.1', 'https://8.8.8.8', '[::1]', 'http://[::1]:4318', 'http://[2001:db8::1]', '0x7f.1', 'my-project.127.0.0.1'])(
-    'refuses the IP address %j (the project cannot go in front of it)',
-    (endpoint) => {
-      expect(refused(endpoint).message).toContain('no IP address')
-    },
-  )
+  it.each([
+    '127.0.0.1',
+    'http://127.0.0.1:4318',
+    '10.0.0.1',
+    'https://8.8.8.8',
+    '[::1]',
+    'http://[::1]:4318',
+    'http://[2001:db8::1]',
+    '0x7f.1',
+    'my-project.127.0.0.1',
+  ])('refuses the IP address %j (the project cannot go in front of it)', (endpoint) => {
+    expect(refused(endpoint).message).toContain('no IP address')
+  })
 
   it.each(['cn-hangzhou', 'http://cn-hangzhou:80', 'intranet'])('refuses %j, a host name without a dot (a region alone)', (endpoint) => {
     refused(endpoint)

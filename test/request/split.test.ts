@@ -122,33 +122,48 @@ describe('requestBodies: edges', () => {
 })
 
 describe('requestBodies (property)', () => {
-  const text = fc.string({ maxLength: 60, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\ud800'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
-  const log = fc.dictionary(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom(...'abcxyz'.split('')) }), text, { minKeys: 1, maxKeys: 4 })
+  const text = fc.string({
+    maxLength: 60,
+    unit: fc.oneof(
+      fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\ud800'),
+      fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+    ),
+  })
+  const log = fc.dictionary(fc.string({ minLength: 1, maxLength: 6, unit: fc.constantFrom(...'abcxyz'.split('')) }), text, {
+    minKeys: 1,
+    maxKeys: 4,
+  })
 
   it('in order, nothing lost or added, every body within the limits, and greedy (a body closes only when the next log would not fit)', () => {
     fc.assert(
-      fc.property(fc.array(log, { maxLength: 60 }), fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 1, max: 12 }), fc.boolean(), (logs, room, maxLogs, hint) => {
-        const sizes = logs.map(jsonBytes)
-        const maxBytes = env.bytes + Math.max(room, ...sizes)
-        // A lower bound of the logs' bytes may be given; it never changes the bodies.
-        const minBytes = hint ? Math.floor(sizes.reduce((a, b) => a + b, 0) / 2) : 0
-        const out = bodies(logs, { maxBytes, maxLogs }, env, minBytes)
-        expect(out).toEqual(bodies(logs, { maxBytes, maxLogs }))
-        if (!logs.length) return
-        // Order kept, every log once: the bodies' logs, in order, are the logs (made well-formed).
-        expect(out.flatMap((b) => b.logs)).toEqual(logs.map((l) => JSON.parse(encodeLog(l).json)))
-        let start = 0
-        for (const [i, b] of out.entries()) {
-          expect(b.end).toBe(start + b.logs.length)
-          expect(b.logs.length).toBeGreaterThan(0)
-          expect(b.logs.length).toBeLessThanOrEqual(maxLogs)
-          expect(b.bytes).toBeLessThanOrEqual(maxBytes)
-          expect(b.bytes).toBe(env.bytes + sizes.slice(start, b.end).reduce((a, s) => a + s, 0) + b.logs.length - 1)
-          if (i < out.length - 1) expect(b.logs.length === maxLogs || b.bytes + 1 + sizes[b.end]! > maxBytes).toBe(true)
-          start = b.end
-        }
-        expect(start).toBe(logs.length)
-      }),
+      fc.property(
+        fc.array(log, { maxLength: 60 }),
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.boolean(),
+        (logs, room, maxLogs, hint) => {
+          const sizes = logs.map(jsonBytes)
+          const maxBytes = env.bytes + Math.max(room, ...sizes)
+          // A lower bound of the logs' bytes may be given; it never changes the bodies.
+          const minBytes = hint ? Math.floor(sizes.reduce((a, b) => a + b, 0) / 2) : 0
+          const out = bodies(logs, { maxBytes, maxLogs }, env, minBytes)
+          expect(out).toEqual(bodies(logs, { maxBytes, maxLogs }))
+          if (!logs.length) return
+          // Order kept, every log once: the bodies' logs, in order, are the logs (made well-formed).
+          expect(out.flatMap((b) => b.logs)).toEqual(logs.map((l) => JSON.parse(encodeLog(l).json)))
+          let start = 0
+          for (const [i, b] of out.entries()) {
+            expect(b.end).toBe(start + b.logs.length)
+            expect(b.logs.length).toBeGreaterThan(0)
+            expect(b.logs.length).toBeLessThanOrEqual(maxLogs)
+            expect(b.bytes).toBeLessThanOrEqual(maxBytes)
+            expect(b.bytes).toBe(env.bytes + sizes.slice(start, b.end).reduce((a, s) => a + s, 0) + b.logs.length - 1)
+            if (i < out.length - 1) expect(b.logs.length === maxLogs || b.bytes + 1 + sizes[b.end]! > maxBytes).toBe(true)
+            start = b.end
+          }
+          expect(start).toBe(logs.length)
+        },
+      ),
       { numRuns: 300 },
     )
   })

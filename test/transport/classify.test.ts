@@ -7,7 +7,8 @@ import { ServiceError } from '../../src/errors.js'
 import { serviceError } from '../../src/transport/classify.js'
 
 const URL_ = 'https://my-project.cn-hangzhou.log.aliyuncs.com/logstores/web/track'
-const answer = (status: number, headers: Record<string, string> = {}, statusText?: string) => new Response(null, { status, headers, statusText })
+const answer = (status: number, headers: Record<string, string> = {}, statusText?: string) =>
+  new Response(null, { status, headers, statusText })
 
 afterEach(() => vi.useRealTimers())
 
@@ -15,19 +16,34 @@ describe('the body', () => {
   it('the service’s JSON error: its code and message, the request id, the URL', () => {
     const e = serviceError(answer(400, { 'x-log-requestid': 'RID-1' }), { errorCode: 'PostBodyInvalid', errorMessage: 'bad body' }, URL_)
     expect(e).toBeInstanceOf(ServiceError)
-    expect(e).toMatchObject({ status: 400, errorCode: 'PostBodyInvalid', errorMessage: 'bad body', requestId: 'RID-1', url: URL_, retryable: false, retryAfterMs: undefined })
+    expect(e).toMatchObject({
+      status: 400,
+      errorCode: 'PostBodyInvalid',
+      errorMessage: 'bad body',
+      requestId: 'RID-1',
+      url: URL_,
+      retryable: false,
+      retryAfterMs: undefined,
+    })
     expect(e.message).toContain('400 PostBodyInvalid: bad body')
     expect(e.message).toContain('request id RID-1')
     expect(e.message).toContain(URL_)
   })
 
   it('a JSON error without a message, or with a non-string one', () => {
-    expect(serviceError(answer(404), { errorCode: 'ProjectNotExist' }, URL_)).toMatchObject({ errorCode: 'ProjectNotExist', errorMessage: '' })
+    expect(serviceError(answer(404), { errorCode: 'ProjectNotExist' }, URL_)).toMatchObject({
+      errorCode: 'ProjectNotExist',
+      errorMessage: '',
+    })
     expect(serviceError(answer(404), { errorCode: 'ProjectNotExist', errorMessage: 42 }, URL_).errorMessage).toBe('42')
   })
 
   it('JSON that is not the error shape is not trusted for a code', () => {
-    expect(serviceError(answer(500), { errorCode: 7, message: 'x' }, URL_)).toMatchObject({ errorCode: 'HTTP500', status: 500, retryable: true })
+    expect(serviceError(answer(500), { errorCode: 7, message: 'x' }, URL_)).toMatchObject({
+      errorCode: 'HTTP500',
+      status: 500,
+      retryable: true,
+    })
     expect(serviceError(answer(500), null, URL_).errorCode).toBe('HTTP500')
   })
 
@@ -37,11 +53,19 @@ describe('the body', () => {
     expect(e).toMatchObject({ status: 502, errorCode: 'HTTP502', retryable: true })
     expect(e.errorMessage.startsWith('<html><body>Bad gateway.')).toBe(true)
     expect(e.errorMessage.length).toBeLessThanOrEqual(200) // a page is not copied whole into the error
-    expect(serviceError(answer(403), 'Forbidden by policy', URL_)).toMatchObject({ errorCode: 'HTTP403', errorMessage: 'Forbidden by policy', retryable: false })
+    expect(serviceError(answer(403), 'Forbidden by policy', URL_)).toMatchObject({
+      errorCode: 'HTTP403',
+      errorMessage: 'Forbidden by policy',
+      retryable: false,
+    })
   })
 
   it('no body: the status text, or "no error body"', () => {
-    expect(serviceError(answer(503, {}, 'Service Unavailable'), undefined, URL_)).toMatchObject({ errorCode: 'HTTP503', errorMessage: 'Service Unavailable', retryable: true })
+    expect(serviceError(answer(503, {}, 'Service Unavailable'), undefined, URL_)).toMatchObject({
+      errorCode: 'HTTP503',
+      errorMessage: 'Service Unavailable',
+      retryable: true,
+    })
     expect(serviceError(answer(500), undefined, URL_).errorMessage).toBe('no error body')
     expect(serviceError(answer(500), '', URL_).errorMessage).toBe('no error body')
   })
