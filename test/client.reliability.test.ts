@@ -1,14 +1,35 @@
-// Paths where a log could be lost or an error could mislead: redirects, answers that are not
-// JSON, network failures and their causes, requests that never leave, option checks, codecs
-// that throw, Error values, and the plain-words messages of bad input. Real HTTP servers on
+// Paths where a log could be lost or an error could mislead: redirects (client and tracker),
+// answers that are not JSON, network failures and their causes, requests that never leave,
+// option checks, codecs that throw, Error values, the plain-words messages of bad input, and a
+// Node process left idle while a tracker's flush or close waits. Real HTTP servers on
 // 127.0.0.1 where the wire matters; a recording fetch where only the client's side does.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { runInNewContext } from 'node:vm'
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LOGSTORE_PATTERN } from '../generated/spec.js'
 import { createForwardFetch, startEmulator } from '../src/emulator/index.js'
-import { createClient, isWebTrackError, NetworkError, sendBatch, ServiceError, target, ValidationError, prepare, type ClientOptions } from '../src/index.js'
+import {
+  createClient,
+  createTracker,
+  isWebTrackError,
+  NetworkError,
+  sendBatch,
+  ServiceError,
+  target,
+  ValidationError,
+  prepare,
+  type ClientOptions,
+  type LogInput,
+  type TrackerOptions,
+  type TrackerStats,
+  type WebTrackError,
+} from '../src/index.js'
+import { root } from './support/run.js'
 import { fail, ok, recordingFetch, type WireRequest } from './support/wire.js'
 
 const base = { project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', compression: 'none' } as const
@@ -368,5 +389,254 @@ describe('bad input is described in plain words', () => {
 
   it.each(['localhost', 'http://localhost:4318', 'https://cn-hangzhou.log.aliyuncs.com', 'log.example.com:8443'])('accepts the endpoint %j', (endpoint) => {
     expect(message({ endpoint })).toBeUndefined()
+  })
+})
+
+describe('redirects are never a success (fault suite)', () => {
+  // A proxy, a captive portal or a wrong endpoint answers the POST with a redirect. Following it
+  // would drop the body (301/302/303 turn into a GET) or post the logs somewhere else (307/308).
+  const cases = [
+    [301, '/moved-for-good'],
+    [302, '/landing'],
+    [303, '/see-other'],
+    [307, 'https://portal.example.com/login?next=%2Ftrack'],
+    [308, '/logstores/web/track-v2'],
+  ] as const
+
+  async function redirecting(status: number, location: string) {
+    return serve((req, res) => {
+      if (req.method === 'POST' && req.url === '/logstores/web/track') {
+        res.writeHead(status, { location, 'content-type': 'text/html', 'x-log-requestid': `R${status}` }).end('<a>moved</a>')
+      } else res.writeHead(200, { 'content-type': 'text/plain', 'x-log-requestid': 'FOLLOWED' }).end('ok')
+    })
+  }
+
+  it.each(cases)('client: %i is a non-retryable ServiceError naming the Location; only the POST reaches the server', async (status, location) => {
+    const srv = await redirecting(status, location)
+    const retries: unknown[] = []
+    const client = createClient({ ...base, endpoint: srv.endpoint, fetch: srv.fetch, sleep: noSleep, retry: 5, onRetry: (i) => retries.push(i) })
+    const err = (await caught(client.send([{ a: '1' }, { b: '2' }]))) as ServiceError
+    expect(err).toBeInstanceOf(ServiceError)
+    expect(err).toMatchObject({ status, errorCode: `HTTP${status}`, retryable: false, requestId: `R${status}` })
+    expect(err.message).toContain(`redirected to ${location}`)
+    expect(retries).toEqual([])
+    expect(srv.seen).toEqual([{ method: 'POST', url: '/logstores/web/track' }])
+  })
+
+  it.each(cases)('tracker: %i goes to onError with every log of the batch, counted as failed, never as sent', async (status, location) => {
+    const srv = await redirecting(status, location)
+    const errors: { error: WebTrackError; logs: LogInput[] }[] = []
+    let sentCalls = 0
+    const tracker = createTracker({
+      ...base,
+      endpoint: srv.endpoint,
+      fetch: srv.fetch,
+      flushOnExit: false,
+      lingerMs: 0,
+      retry: { limit: 5, baseDelayMs: 1, maxDelayMs: 2 },
+      maxRetryMs: 60_000,
+      onError: (error, logs) => errors.push({ error, logs }),
+      onSent: () => sentCalls++,
+    })
+    tracker.push([{ i: 0 }, { i: 1 }, { i: 2 }], { topic: 'a' })
+    tracker.push([{ i: 3 }, { i: 4 }], { topic: 'b' })
+    expect(await tracker.flush()).toBe(true)
+    await tracker.close()
+    expect(sentCalls).toBe(0)
+    expect(errors.flatMap((e) => e.logs.map((l) => l.i)).sort()).toEqual(['0', '1', '2', '3', '4'])
+    for (const { error } of errors) {
+      expect(error).toBeInstanceOf(ServiceError)
+      expect(error).toMatchObject({ status, retryable: false })
+      expect(error.message).toContain(`redirected to ${location}`)
+    }
+    // One request per topic: a redirect is not retried, even inside the outage window.
+    expect(tracker.stats()).toMatchObject({ pushed: 5, sent: 0, failed: 5, retried: 0, requests: 2, queued: 0, inFlight: 0 })
+    expect(srv.seen).toHaveLength(2)
+    expect(srv.seen.every((r) => r.method === 'POST' && r.url === '/logstores/web/track')).toBe(true)
+  })
+})
+
+describe('a timeout after the service stored the logs (fault suite)', () => {
+  // The emulator stores a request, then holds its answer past the client's timeoutMs: the
+  // attempt is a TimeoutError, retried, and the logs are stored twice. Duplicated, never lost;
+  // the retry is counted. (The 4× margin between the hold and the timeout is not asserted on.)
+  it('client: resolves after one retry; the service holds the logs twice', async () => {
+    await using emu = await startEmulator({ logstores: ['web'] })
+    emu.inject({ delayMs: 2000, count: 1 })
+    const client = createClient({ ...base, endpoint: emu.endpoint, fetch: emu.fetch, timeoutMs: 500, sleep: noSleep })
+    await expect(client.send([{ i: '0' }, { i: '1' }])).resolves.toMatchObject({ logs: 2, retries: 1 })
+    expect(emu.logs().map((r) => r.log.i)).toEqual(['0', '1', '0', '1'])
+  })
+
+  it('tracker: sent, counted as retried, nothing reported', async () => {
+    await using emu = await startEmulator({ logstores: ['web'] })
+    emu.inject({ delayMs: 2000, count: 1 })
+    const errors: unknown[] = []
+    const tracker = createTracker({
+      ...base,
+      endpoint: emu.endpoint,
+      fetch: emu.fetch,
+      timeoutMs: 500,
+      lingerMs: 0,
+      flushOnExit: false,
+      retry: { limit: 2, baseDelayMs: 1, maxDelayMs: 2 },
+      onError: (e) => errors.push(e),
+    })
+    tracker.push([{ i: '0' }, { i: '1' }])
+    await tracker.close()
+    expect(errors).toEqual([])
+    expect(emu.logs().map((r) => r.log.i)).toEqual(['0', '1', '0', '1'])
+    expect(tracker.stats()).toMatchObject({ pushed: 2, sent: 2, retried: 2, failed: 0 })
+  })
+})
+
+describe('an idle Node process while a tracker waits (fault suite)', () => {
+  // Every tracker timer is unref'd; a flush or a close that waits holds one ref'd handle, so an
+  // otherwise idle process neither exits with 13 (an unsettled top-level await) nor loses the
+  // logs unreported. The close() case with 1,000 logs on one topic is in
+  // test/tracker/tracker.test.ts ("close() keeps an idle process alive…"); these add flush(),
+  // many topics, a close timeout that fires first, and requests left hanging in flight.
+
+  /** Runs `body` after a tracker is created in a child process; its `onError` prints counts. */
+  async function child(port: number, options: string, body: string): Promise<{ status: number | null; out: string; reported: number; stats: TrackerStats }> {
+    const dir = mkdtempSync(join(tmpdir(), 'idle-exit-'))
+    try {
+      const script = join(dir, 'child.mts')
+      writeFileSync(
+        script,
+        `import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
+import { createForwardFetch } from ${JSON.stringify(`${root}src/emulator/forward-fetch.ts`)}
+let reported = 0
+const names = new Set()
+const tracker = createTracker({ project: 'my-project', endpoint: 'http://localhost:${port}', logstore: 'web',
+  compression: 'none', fetch: createForwardFetch('http://127.0.0.1:${port}'), flushOnExit: false, lingerMs: 60_000,
+  onError: (e, logs) => { reported += logs.length; names.add(e.name + ': ' + e.message.slice(0, 40)) },
+  ${options} })
+for (let t = 0; t < 20; t++) tracker.push(Array.from({ length: 10 }, (_, i) => ({ t, i })), { topic: 'topic-' + t })
+${body}
+console.log('ERRORS ' + JSON.stringify([...names]))
+console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
+`,
+      )
+      const proc = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 20_000 })
+      let out = ''
+      proc.stdout.on('data', (d) => (out += d))
+      proc.stderr.on('data', (d) => (out += d))
+      const status = await new Promise<number | null>((resolve) => proc.on('close', resolve))
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+      const result = line ? (JSON.parse(line.slice(7)) as { reported: number; stats: TrackerStats }) : { reported: -1, stats: {} as TrackerStats }
+      return { status, out, ...result }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+
+  it('await flush() against a dead server: the process stays until all 200 logs on 20 topics are reported, then exits 0', async () => {
+    const port = await closedPort()
+    const r = await child(port, `retry: { limit: 2, baseDelayMs: 5, maxDelayMs: 20 }, maxRetryMs: 200`, `console.log('flushed', await tracker.flush())`)
+    expect(r.status, r.out).not.toBe(13)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).toContain('flushed true')
+    expect(r.out).toContain('NetworkError')
+    expect(r.reported, r.out).toBe(200)
+    expect(r.stats).toMatchObject({ pushed: 200, failed: 200, sent: 0, queued: 0, inFlight: 0, dropped: 0, queuedBytes: 0 })
+  })
+
+  it('await close() whose timeout comes first (retries without end): every log pending is reported as the tracker closes', async () => {
+    const port = await closedPort()
+    const r = await child(port, `retry: { limit: Infinity, baseDelayMs: 20, maxDelayMs: 50 }, maxRetryMs: Infinity, closeTimeoutMs: 300`, `await tracker.close()`)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).toContain('tracker closed')
+    expect(r.reported, r.out).toBe(200)
+    expect(r.stats).toMatchObject({ pushed: 200, failed: 200, sent: 0, queued: 0, inFlight: 0, queuedBytes: 0 })
+  })
+
+  it('await close() while requests hang unanswered: they are aborted at the timeout and their logs reported with the rest', async () => {
+    // A server that accepts connections and never answers.
+    const sockets: Socket[] = []
+    const hang = createTcpServer((s) => sockets.push(s.on('error', () => {})))
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r))
+    servers.push({
+      close(done) {
+        for (const s of sockets) s.destroy()
+        hang.close(done)
+      },
+    })
+    const port = (hang.address() as AddressInfo).port
+    const r = await child(port, `concurrency: 4, closeTimeoutMs: 300`, `await tracker.close()`)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).toContain('tracker closed')
+    expect(r.reported, r.out).toBe(200)
+    expect(r.stats).toMatchObject({ pushed: 200, failed: 200, sent: 0, queued: 0, inFlight: 0 })
+    expect(sockets.length).toBeGreaterThan(0)
+  })
+
+  it('process.exit() with logs pending: nothing can run after it, so they are lost unreported (close() first)', async () => {
+    // The one way out that the tracker cannot see: no beforeExit, no timer, no onError. The
+    // guide says so ("What can and cannot be lost").
+    await using emu = await startEmulator({ logstores: ['web'] })
+    const r = await child(emu.port, `flushOnExit: true`, `process.exit(0)`)
+    expect(r.status, r.out).toBe(0)
+    expect(r.out).not.toContain('RESULT')
+    expect(r.out).not.toContain('ERRORS')
+    expect(emu.logs()).toEqual([])
+  })
+})
+
+describe('the tracker on the same paths', () => {
+  // What the client refuses or wraps (a log with no field, an Error value, a codec that
+  // throws), the tracker reports through onError and counts; nothing is sent as `{}`.
+  function tracked(extra: Partial<TrackerOptions> = {}) {
+    const wire = recordingFetch()
+    const errors: { error: WebTrackError; logs: LogInput[] }[] = []
+    const tracker = createTracker({ ...base, fetch: wire.fetch, flushOnExit: false, lingerMs: 0, onError: (error, logs) => errors.push({ error, logs }), ...extra })
+    return { tracker, errors, wire }
+  }
+  const logsOf = (req: WireRequest) => JSON.parse(new TextDecoder().decode(req.body)).__logs__ as Record<string, string>[]
+
+  it('a log left with no field: rejected through onError with the log as pushed, the others sent', async () => {
+    const { tracker, errors, wire } = tracked()
+    const empty = { a: undefined, f: () => 1 }
+    tracker.push([{ i: '0' }, {}, empty, { i: '1' }])
+    await tracker.close()
+    expect(errors.map((e) => e.error)).toEqual([expect.any(ValidationError), expect.any(ValidationError)])
+    expect(errors.map((e) => e.logs)).toEqual([[{}], [empty]])
+    expect(errors[0]!.error.message).toContain('no field')
+    expect(wire.requests.flatMap(logsOf)).toEqual([{ i: '0' }, { i: '1' }])
+    expect(tracker.stats()).toMatchObject({ pushed: 4, rejected: 2, sent: 2, failed: 0 })
+  })
+
+  it('an Error pushed as a log, or inside one: sent with its name, message and stack', async () => {
+    const { tracker, errors, wire } = tracked()
+    const error = new RangeError('out of range')
+    // `LogInput` has no Error in its type (a plain object of fields); plain JavaScript passes one.
+    const input: unknown = error
+    tracker.push([input as LogInput, { err: error }])
+    await tracker.close()
+    expect(errors).toEqual([])
+    const [asLog, inside] = wire.requests.flatMap(logsOf)
+    expect(asLog).toMatchObject({ name: 'RangeError', message: 'out of range', stack: error.stack })
+    expect(JSON.parse(inside!.err!)).toEqual({ name: 'RangeError', message: 'out of range', stack: error.stack })
+  })
+
+  it('a codec that throws: the batch goes to onError as a ValidationError naming the codec, counted as failed, not retried, nothing sent', async () => {
+    const boom = new Error('out of memory')
+    const { tracker, errors, wire } = tracked({
+      compression: {
+        name: 'lz4',
+        compress() {
+          throw boom
+        },
+      },
+      retry: { limit: 3, baseDelayMs: 1, maxDelayMs: 1 },
+    })
+    tracker.push([{ i: '0' }, { i: '1' }])
+    await tracker.close()
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.error).toBeInstanceOf(ValidationError)
+    expect(errors[0]!.error).toMatchObject({ path: 'compression', cause: boom, retryable: false })
+    expect(errors[0]!.logs).toEqual([{ i: '0' }, { i: '1' }])
+    expect(wire.requests).toHaveLength(0)
+    expect(tracker.stats()).toMatchObject({ pushed: 2, failed: 2, sent: 0, retried: 0 })
   })
 })

@@ -38,7 +38,8 @@ export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
 
 /** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */
 export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry))
+  // The exponent stops at 31 (2^31 ms is past any maxDelayMs): 2^1024 is Infinity, and 0 × Infinity (a zero base) would be NaN.
+  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(retry, 31)))
 }
 
 /**
