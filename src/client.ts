@@ -40,7 +40,7 @@ export interface SendResult {
 export interface Client extends Connection {
   /**
    * Sends logs of one topic, split into as many requests as the limits need, in order.
-   * Resolves when every log was accepted.
+   * Resolves when every log was accepted; an empty list resolves at once, without a request.
    * @throws ValidationError before anything is sent, for a bad name, key or oversized log.
    * @throws SendError when some requests were accepted and a later one failed for good; it carries the unsent logs.
    * @throws ServiceError, NetworkError or TimeoutError when nothing was accepted.
@@ -63,6 +63,8 @@ export function createClient(options: ClientOptions): Client {
     const counts = tally()
     const bodies = requestBodies(t.envelope, normalizeLogs(logs, counts), conn.limits, counts.minBytes)
     const result = newResult(counts.omitted)
+    // No logs, no request: the service refuses an empty `__logs__` (400), and there is nothing to deliver.
+    if (!logs.length) return result
     for (const { raw, end } of bodies) {
       try {
         await sendBody(conn, raw, t, opts, result)

@@ -229,6 +229,13 @@ describe('normalisation', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
   })
 
+  it('an empty list sends nothing and resolves with zero logs; the target is still checked', async () => {
+    const { c, wire } = client()
+    await expect(c.send([])).resolves.toMatchObject({ logs: 0, requests: 0, requestIds: [] })
+    await expect(c.send([], { logstore: 'Not_Valid' })).rejects.toThrow(ValidationError)
+    expect(wire.requests).toHaveLength(0)
+  })
+
   it('refuses a log that is not an object', async () => {
     const { c, wire } = client()
     const notAnObject: unknown = null
