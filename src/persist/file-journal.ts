@@ -69,6 +69,16 @@ export interface FileJournalOptions {
   now?: () => number
 }
 
+type Settings = Required<Omit<FileJournalOptions, 'repair'>>
+
+/** The options with their defaults, checked before any file is touched. */
+const settle = (options: FileJournalOptions): Settings => ({
+  syncMs: checkOption('syncMs', options.syncMs, 1000, 0, 2147483647, ' ms'),
+  compactRatio: checkOption('compactRatio', options.compactRatio, 4, 1.5, Infinity, ' times'),
+  compactMinBytes: checkOption('compactMinBytes', options.compactMinBytes, 1 << 20, 0, Infinity),
+  now: options.now ?? Date.now,
+})
+
 /** A system error's code and words: `ENOENT (no such file or directory)`. */
 function cause(error: unknown): string {
   const { code, message } = error as Partial<NodeJS.ErrnoException>
@@ -122,6 +132,8 @@ function load(path: string, fd: number, repair: boolean): JournalState & { size:
   if (keep < bytes.length) ftruncateSync(fd, keep)
   if (!keep) writeSync(fd, journalHeader())
   if (keep < bytes.length || !keep) fsyncSync(fd)
+  // A new file: its name in the directory must last as well as its bytes.
+  if (!bytes.length) syncDir(dirname(path))
   return Object.assign(state, { size: keep || HEADER_BYTES })
 }
 
@@ -136,7 +148,7 @@ export class FileJournal {
   readonly state: JournalState
   #fd: number
   readonly #lock: LockFile
-  readonly #options: Required<Omit<FileJournalOptions, 'repair'>>
+  readonly #options: Settings
   /** Bytes in the file. */
   #size: number
   /** Encoded records not yet written, and whether one is an ack. */
@@ -151,18 +163,13 @@ export class FileJournal {
   #failed: JournalError | undefined
   #closed = false
 
-  private constructor(path: string, fd: number, lock: LockFile, state: JournalState & { size: number }, options: FileJournalOptions) {
+  private constructor(path: string, fd: number, lock: LockFile, state: JournalState & { size: number }, options: Settings) {
     this.path = path
     this.#fd = fd
     this.#lock = lock
     this.#size = state.size
     this.state = state
-    this.#options = {
-      syncMs: checkOption('syncMs', options.syncMs, 1000, 0, 2147483647, ' ms'),
-      compactRatio: checkOption('compactRatio', options.compactRatio, 4, 1.5, Infinity, ' times'),
-      compactMinBytes: checkOption('compactMinBytes', options.compactMinBytes, 1 << 20, 0, Infinity),
-      now: options.now ?? Date.now,
-    }
+    this.#options = options
   }
 
   /**
@@ -172,6 +179,7 @@ export class FileJournal {
    * where the damage starts, `io` naming the system error (`EACCES`, `ENOSPC`…).
    */
   static open(path: string, options: FileJournalOptions = {}): FileJournal {
+    const settings = settle(options)
     const lock = (() => {
       try {
         return lockJournal(path)
@@ -183,11 +191,11 @@ export class FileJournal {
     try {
       rmSync(`${path}.compact`, { force: true })
       fd = openSync(path, 'a+', 0o600)
-      return new FileJournal(path, fd, lock, load(path, fd, options.repair ?? false), options)
+      return new FileJournal(path, fd, lock, load(path, fd, options.repair ?? false), settings)
     } catch (error) {
       if (fd !== undefined) closeSync(fd)
       lock.release()
-      throw error instanceof Error && error.name === 'ValidationError' ? error : ioError(path, 'open it', error)
+      throw ioError(path, 'open it', error)
     }
   }
 

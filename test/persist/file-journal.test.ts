@@ -81,6 +81,12 @@ describe('FileJournal', () => {
     await again.close()
   })
 
+  it('checks its options before touching a file', () => {
+    const path = newPath()
+    expect(() => FileJournal.open(path, { compactRatio: 1 })).toThrow('compactRatio: must be a number from 1.5 to Infinity times, got 1')
+    expect(existsSync(path) || existsSync(`${path}.lock`)).toBe(false)
+  })
+
   it('refuses a second opener, naming the file and the process that holds it', async () => {
     const path = newPath()
     const first = FileJournal.open(path)
