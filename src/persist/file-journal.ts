@@ -33,6 +33,8 @@ import {
   copyFileSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
+// node:timers: its timers have `unref` in Deno too, where the global `setTimeout` returns a number.
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
 import { checkOption } from '../check-option.js'
 import { reason } from '../errors.js'
