@@ -1,0 +1,321 @@
+// The journal on a file (Node; Bun and Deno run node:fs too): the format of journal.ts, one
+// process per file (lock-file.ts), appends batched, compaction when the file outgrows its live
+// logs. The future `fileStore` of `sls-webtrack/persist` sits on it. Crash cases: README.md here.
+//
+// Writes and fsync. Records are appended in batches, one `write` per batch: the records of one
+// synchronous run of the caller's code go in one write on the next turn of the event loop (or at
+// `flush`). Once written, they survive the death of the process (SIGKILL included), whose writes
+// are in the kernel already; fsync only matters when the machine itself stops (power, kernel).
+// There the rule is:
+// - a batch holding an `ack` is fsynced before `flush` resolves. An ack comes once per request
+//   the service accepted, so its cost is bounded by the send rate and small beside the round
+//   trip that preceded it; an ack lost with the machine would send its logs a second time,
+//   uncounted. The fsync also carries every push written before it.
+// - a batch of pushes only is fsynced at most `syncMs` (1 s) later. Pushes come at the
+//   application's rate; an fsync per push would tie that rate to the disk's (1–10 ms each).
+//   A machine that stops may lose the logs of the last second, as it would in memory.
+// - on `close`, and around compaction (the new file, then its directory, before it is used).
+// Nothing here is timed in tests; the trade-off is the one of SQLite's WAL with
+// `synchronous=NORMAL` (durable across process crashes, not across power loss for the last
+// writes).
+import {
+  closeSync,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  write,
+  writeSync,
+  copyFileSync,
+} from 'node:fs'
+import { dirname } from 'node:path'
+// node:timers: its timers have `unref` in Deno too, where the global `setTimeout` returns a number.
+import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers'
+import { promisify } from 'node:util'
+import { checkOption } from '../check-option.js'
+import { reason } from '../errors.js'
+import { JournalError } from './errors.js'
+import {
+  applyRecord,
+  compactJournal,
+  decodeJournal,
+  encodeRecord,
+  HEADER_BYTES,
+  journalHeader,
+  type JournalRecord,
+  type JournalState,
+} from './journal.js'
+import { lockJournal, type LockFile } from './lock-file.js'
+
+const writeAsync = promisify(write)
+const fsyncAsync = promisify(fsync)
+
+/** Options of `FileJournal.open`. */
+export interface FileJournalOptions {
+  /** Longest time a written batch of pushes waits for its fsync, in ms. Default 1000. */
+  syncMs?: number
+  /** Compact when the file is larger than this many times its live size. Default 4. */
+  compactRatio?: number
+  /** ... and larger than this, in bytes. Default 1 MiB. */
+  compactMinBytes?: number
+  /**
+   * A damaged file: `false` (default) refuses to open it; `true` copies it to
+   * `<path>.corrupt-<ms>`, then keeps its whole records before the damage and drops the rest.
+   */
+  repair?: boolean
+  /** The clock of snapshot records, in ms. Default `Date.now`. */
+  now?: () => number
+}
+
+type Settings = Required<Omit<FileJournalOptions, 'repair'>>
+
+/** The options with their defaults, checked before any file is touched. */
+const settle = (options: FileJournalOptions): Settings => ({
+  syncMs: checkOption('syncMs', options.syncMs, 1000, 0, 2147483647, ' ms'),
+  compactRatio: checkOption('compactRatio', options.compactRatio, 4, 1.5, Infinity, ' times'),
+  compactMinBytes: checkOption('compactMinBytes', options.compactMinBytes, 1 << 20, 0, Infinity),
+  now: options.now ?? Date.now,
+})
+
+/** A system error's code and words: `ENOENT (no such file or directory)`. */
+function cause(error: unknown): string {
+  const { code, message } = error as Partial<NodeJS.ErrnoException>
+  const detail = /^[A-Z]+: ([^,]+)/.exec(message ?? '')?.[1]
+  return code ? `${code}${detail ? ` (${detail})` : ''}` : reason(error)
+}
+
+const ioError = (path: string, doing: string, error: unknown) =>
+  error instanceof JournalError
+    ? error
+    : new JournalError({ code: 'io', path, message: `journal ${JSON.stringify(path)}: cannot ${doing}: ${cause(error)}`, cause: error })
+
+/** Writes all of `bytes` at the end of `fd` (opened for appending): one write, more only if the system takes part of it. */
+async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += (await writeAsync(fd, bytes, at, bytes.length - at, null)).bytesWritten
+}
+
+function readAll(fd: number): Uint8Array {
+  const bytes = new Uint8Array(fstatSync(fd).size)
+  for (let at = 0, n; at < bytes.length; at += n) if (!(n = readSync(fd, bytes, at, bytes.length - at, at))) return bytes.subarray(0, at)
+  return bytes
+}
+
+/** Makes a rename in `dir` durable. Some systems cannot open a directory for it (Windows): the rename is then as durable as they make it. */
+function syncDir(dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch {
+    // Best effort, see above.
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Reads the journal at `fd`, truncates a torn tail, and writes the header of a new one. */
+function load(path: string, fd: number, repair: boolean): JournalState & { size: number } {
+  const bytes = readAll(fd)
+  const state = decodeJournal(bytes)
+  if (state.corrupt) {
+    const { offset, reason } = state.corrupt
+    if (!repair) {
+      const message = `journal ${JSON.stringify(path)} is damaged at byte ${offset}: ${reason}. The ${offset} bytes before it are whole; open it with { repair: true } to keep them and drop the rest (the file is copied aside first)`
+      throw new JournalError({ code: 'corrupt', path, offset, message })
+    }
+    copyFileSync(path, `${path}.corrupt-${Date.now()}`)
+  }
+  // A header cut short is a file that never held a record: it starts again.
+  const keep = state.validBytes < HEADER_BYTES ? 0 : state.validBytes
+  if (keep < bytes.length) ftruncateSync(fd, keep)
+  if (!keep) writeSync(fd, journalHeader())
+  if (keep < bytes.length || !keep) fsyncSync(fd)
+  // A new file: its name in the directory must last as well as its bytes.
+  if (!bytes.length) syncDir(dirname(path))
+  return Object.assign(state, { size: keep || HEADER_BYTES })
+}
+
+/**
+ * An append-only journal file of pushed and acknowledged logs, held by one process. `state` is
+ * what the file holds once the records appended so far are written.
+ */
+export class FileJournal {
+  /** The journal file. */
+  readonly path: string
+  /** Per topic, the logs pushed and not acknowledged, in order; up to date with every `push` and `ack`. */
+  readonly state: JournalState
+  #fd: number
+  readonly #lock: LockFile
+  readonly #options: Settings
+  /** Bytes in the file. */
+  #size: number
+  /** Encoded records not yet written, and whether one is an ack. */
+  #pending: Uint8Array[] = []
+  #acked = false
+  /** Writes, fsyncs and compactions, one at a time, in order. */
+  #chain: Promise<void> = Promise.resolve()
+  #flushing: ReturnType<typeof setImmediate> | undefined
+  #syncing: ReturnType<typeof setTimeout> | undefined
+  /** Written since the last fsync. */
+  #dirty = false
+  #failed: JournalError | undefined
+  #closed = false
+
+  private constructor(path: string, fd: number, lock: LockFile, state: JournalState & { size: number }, options: Settings) {
+    this.path = path
+    this.#fd = fd
+    this.#lock = lock
+    this.#size = state.size
+    this.state = state
+    this.#options = options
+  }
+
+  /**
+   * Opens the journal at `path` (created with mode 0o600 when missing) for this process, and
+   * reads it: a torn tail is truncated, a compaction that died before its rename is removed.
+   * @throws JournalError: `locked` naming the process that holds it, `corrupt` naming the byte
+   * where the damage starts, `io` naming the system error (`EACCES`, `ENOSPC`…).
+   */
+  static open(path: string, options: FileJournalOptions = {}): FileJournal {
+    const settings = settle(options)
+    const lock = (() => {
+      try {
+        return lockJournal(path)
+      } catch (error) {
+        throw ioError(path, 'take its lock', error)
+      }
+    })()
+    let fd: number | undefined
+    try {
+      rmSync(`${path}.compact`, { force: true })
+      fd = openSync(path, 'a+', 0o600)
+      return new FileJournal(path, fd, lock, load(path, fd, options.repair ?? false), settings)
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd)
+      lock.release()
+      throw ioError(path, 'open it', error)
+    }
+  }
+
+  /** Bytes in the file (written records; pending ones not yet). */
+  get size(): number {
+    return this.#size
+  }
+
+  /** Appends a log to the queue of `topic`; returns its seq. Written on the next turn of the event loop, or at `flush`. */
+  push(topic: string, json: string, at: number = this.#options.now()): number {
+    const seq = this.state.nextSeq
+    this.#append({ kind: 'push', topic, seq, at, json })
+    return seq
+  }
+
+  /** Settles logs of `topic`: those still queued with a seq up to `settled`, or those listed. Fsynced once written. */
+  ack(topic: string, settled: number | readonly number[]): void {
+    this.#append(typeof settled === 'number' ? { kind: 'ack', topic, upTo: settled } : { kind: 'ack', topic, seqs: [...settled] })
+    this.#acked = true
+  }
+
+  #append(record: JournalRecord): void {
+    if (this.#closed) throw new JournalError({ code: 'io', path: this.path, message: `journal ${JSON.stringify(this.path)} is closed` })
+    this.#pending.push(encodeRecord(record))
+    applyRecord(this.state, record)
+    this.#flushing ??= setImmediate(() => void this.flush().catch(() => undefined))
+  }
+
+  /**
+   * Writes the records appended so far, in one write, and fsyncs them if one is an ack; then
+   * compacts the file if it is due. Rejects with the `JournalError` of a failed write: the
+   * journal is unusable from then on (what it holds on disk is still whole).
+   */
+  flush(): Promise<void> {
+    const run = this.#chain.then(() => this.#write())
+    this.#chain = run.catch(() => undefined)
+    return run
+  }
+
+  async #write(): Promise<void> {
+    clearImmediate(this.#flushing)
+    this.#flushing = undefined
+    if (this.#failed) throw this.#failed
+    if (!this.#pending.length) return
+    const batch = Buffer.concat(this.#pending)
+    const acked = this.#acked
+    this.#pending = []
+    this.#acked = false
+    try {
+      await writeAll(this.#fd, batch)
+      this.#size += batch.length
+      this.#dirty = true
+      if (acked) await this.#sync()
+      else this.#syncing ??= setTimeout(() => void this.#syncLater(), this.#options.syncMs).unref()
+      const { compactRatio, compactMinBytes } = this.#options
+      if (this.#size > compactMinBytes && this.#size > compactRatio * this.state.liveBytes) await this.#compact()
+    } catch (error) {
+      throw (this.#failed = ioError(this.path, 'write it', error))
+    }
+  }
+
+  async #sync(): Promise<void> {
+    clearTimeout(this.#syncing)
+    this.#syncing = undefined
+    if (!this.#dirty) return
+    this.#dirty = false
+    await fsyncAsync(this.#fd)
+  }
+
+  /** The fsync of a batch of pushes, `syncMs` after it was written; a failure fails the next `flush`. */
+  #syncLater(): Promise<void> {
+    this.#chain = this.#chain
+      .then(() => this.#sync())
+      .catch((error: unknown) => {
+        this.#failed ??= ioError(this.path, 'fsync it', error)
+      })
+    return this.#chain
+  }
+
+  /**
+   * Rewrites the file with its live logs only: a temporary file, fsynced, renamed over the
+   * journal, the directory fsynced. A crash before the rename leaves the old file whole (and the
+   * temporary one, removed at the next open); after it, the new one.
+   */
+  async #compact(): Promise<void> {
+    // The compacted file takes the records still pending too (the state has them already).
+    const bytes = compactJournal(this.state, this.#options.now())
+    this.#pending = []
+    this.#acked = false
+    const temp = `${this.path}.compact`
+    const fd = openSync(temp, 'w', 0o600)
+    try {
+      await writeAll(fd, bytes)
+      await fsyncAsync(fd)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, this.path)
+    syncDir(dirname(this.path))
+    const old = this.#fd
+    this.#fd = openSync(this.path, 'a', 0o600)
+    closeSync(old)
+    this.#size = bytes.length
+    this.#dirty = false
+  }
+
+  /** Writes what is pending, fsyncs, closes the file and releases its lock. Later appends throw. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    try {
+      await this.flush()
+      await (this.#chain = this.#chain.then(() => this.#sync()))
+    } finally {
+      this.#closed = true
+      clearImmediate(this.#flushing)
+      clearTimeout(this.#syncing)
+      closeSync(this.#fd)
+      this.#lock.release()
+    }
+  }
+}
