@@ -67,7 +67,7 @@ export function isRetryableStatus(status: number, errorCode?: string): boolean {
 }
 
 /** What an error says: its message (or the value itself), as text. */
-export const reason = (error: unknown): string => String((error as Error)?.message ?? error)
+export const reason = (error: unknown): string => String((error as { message?: unknown } | undefined)?.message ?? error)
 
 /**
  * The request never got an answer: DNS, connection refused or reset, TLS, CORS, offline. The
@@ -78,11 +78,11 @@ export const reason = (error: unknown): string => String((error as Error)?.messa
 export class NetworkError extends WebTrackError {
   declare name: 'NetworkError'
   constructor(url: string, cause: unknown) {
-    const inner = (cause as { cause?: { code?: string } })?.cause
-    const text = inner && reason(inner).trim()
+    const inner = (cause as { cause?: { code?: string } } | undefined)?.cause
+    const text = inner ? reason(inner).trim() : ''
     const code = inner?.code
     super(
-      `network error on POST ${url}: ${reason(cause)}${inner ? `: ${(text + (code && !text!.includes(code) ? ` (${code})` : '')).trim()}` : ''}` +
+      `network error on POST ${url}: ${reason(cause)}${inner ? `: ${(text + (code && !text.includes(code) ? ` (${code})` : '')).trim()}` : ''}` +
         // Node's resolver knows no `{project}.localhost` name; the emulator's fetch routes to it.
         (code === 'ENOTFOUND' && /\.localhost[:/]/.test(url)
           ? "; Node cannot resolve *.localhost: pass the emulator's fetch, startEmulator().fetch"
@@ -133,7 +133,7 @@ export class SendError<L = Record<string, unknown>> extends WebTrackError {
  */
 export function isWebTrackError(value: unknown): value is WebTrackError {
   // The names as the constructors write them: a bundle's gzip finds each of them twice.
-  return value instanceof WebTrackError || ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes((value as Error)?.name)
+  return value instanceof WebTrackError || ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes((value as Partial<Error> | undefined)?.name ?? '')
 }
 
 /**

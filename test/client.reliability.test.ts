@@ -343,7 +343,7 @@ describe('Error values keep their content', () => {
 describe('bad input is described in plain words', () => {
   const message = (options: Partial<ClientOptions>) => {
     try {
-      createClient({ ...base, ...options } as ClientOptions)
+      createClient({ ...base, ...options })
     } catch (e) {
       expect(e).toBeInstanceOf(ValidationError)
       return (e as ValidationError).message
@@ -611,7 +611,7 @@ describe('the tracker on the same paths', () => {
     const error = new RangeError('out of range')
     // `LogInput` has no Error in its type (a plain object of fields); plain JavaScript passes one.
     const input: unknown = error
-    tracker.push([input as LogInput, { err: error }])
+    tracker.push([input as LogInput, { err: error }] as LogInput[])
     await tracker.close()
     expect(errors).toEqual([])
     const [asLog, inside] = wire.requests.flatMap(logsOf)

@@ -14,7 +14,7 @@ export const LEVEL = 6
 type NodeZlib = typeof import('node:zlib')
 const nodeZlib: NodeZlib | undefined =
   typeof process === 'object' && typeof process.getBuiltinModule === 'function'
-    ? (process.getBuiltinModule('node:zlib') as NodeZlib | undefined)
+    ? process.getBuiltinModule('node:zlib')
     : undefined
 
 /** Whether this runtime has a native deflate (node:zlib or `CompressionStream`) for `deflate`. */

@@ -56,7 +56,7 @@ export function lz4Block(input: Uint8Array): Uint8Array {
   let anchor = 0
   // Shorter inputs cannot hold a match that obeys both end-of-block rules.
   if (n > MF_LIMIT) {
-    const t = (table ||= new Int32Array(1 << HASH_LOG))
+    const t = (table ??= new Int32Array(1 << HASH_LOG))
     if (gen > 0x7fffffff - n) {
       t.fill(0)
       gen = 1

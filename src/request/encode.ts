@@ -10,6 +10,7 @@ export interface EncodedLog {
 }
 
 const encoder = /*#__PURE__*/ new TextEncoder()
+// eslint-disable-next-line no-control-regex -- the ASCII range, NUL included, is the point
 const NON_ASCII = /[^\x00-\x7f]/
 
 /** Exact UTF-8 length of a string (as `TextEncoder` would write it), without making the bytes. */
@@ -55,7 +56,8 @@ export function toJson(value: unknown): string {
 export function encodeUtf8(text: string): Uint8Array {
   const n = text.length
   let out = new Uint8Array(n + (n >> 2) + 8)
-  let { read, written } = encoder.encodeInto(text, out)
+  const { read, written: first } = encoder.encodeInto(text, out)
+  let written = first
   if (read < n) {
     // At most 3 bytes per remaining UTF-16 unit (a surrogate pair is 4 bytes for 2 units).
     const grown = new Uint8Array(written + (n - read) * 3)

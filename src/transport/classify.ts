@@ -1,6 +1,5 @@
 // Classifying an answer: a non-2xx response becomes a ServiceError carrying the service's code,
 // message and request id, whatever shape the body has.
-import type { components } from '../../generated/schema.js'
 import { ServiceError } from '../errors.js'
 
 /**
@@ -13,7 +12,8 @@ export function serviceError(response: Response, body: unknown, url: string): Se
   const retryAfter = response.headers.get('retry-after')
   const seconds = Number(retryAfter)
   const retryAfterMs = retryAfter ? (Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now()) : -1
-  const json = typeof (body as components['schemas']['ErrorResponse'] | undefined)?.errorCode === 'string' ? (body as components['schemas']['ErrorResponse']) : undefined
+  // The body is what the server sent, whatever the spec says: a field may be missing or not a string.
+  const json = typeof (body as { errorCode?: unknown } | undefined)?.errorCode === 'string' ? (body as { errorCode: string; errorMessage?: string | number }) : undefined
   const status = response.status
   // A redirect (requests are sent with `redirect: 'manual'`) comes from something in between: a
   // proxy, a captive portal, a wrong endpoint. Following it would drop the logs; it is reported,

@@ -44,7 +44,9 @@ export async function post(conn: Connection, t: Target, body: WireBody, rawSize:
   const own = controller.signal
   // Raced against the request, so that a fetch that ignores its signal (a custom or polyfilled
   // one) still ends in a TimeoutError or the caller's abort instead of hanging the send.
-  const aborted = new Promise<never>((_, reject) => (own.onabort = () => reject(own.reason)))
+  const aborted = new Promise<never>((_, reject) => {
+    own.onabort = () => reject(own.reason)
+  })
   aborted.catch(noop)
   // `Infinity`: no timeout (checked at creation; setTimeout would fire at once).
   const timer = timeoutMs < Infinity ? setTimeout(() => controller.abort(new TimeoutError(url, timeoutMs)), timeoutMs) : undefined

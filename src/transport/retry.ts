@@ -30,6 +30,7 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelay
  * @throws ValidationError for a count or delay that is not a number in its range.
  */
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `retry: null` from JavaScript means the defaults
   const p: Partial<RetryPolicy> = typeof option === 'object' && option ? option : { limit: option === false ? 0 : option }
   const check = (name: keyof RetryPolicy, max = MAX_TIMER_MS, unit = ' ms') => checkOption(`retry.${name}`, p[name], DEFAULT_RETRY[name], 0, max, unit)
   // A limit of `Infinity` retries until the request succeeds or the signal aborts.
