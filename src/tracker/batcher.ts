@@ -12,7 +12,7 @@ import { isWebTrackError, ValidationError, WebTrackError } from '../errors.js'
 import type { LogInput } from '../request/normalize.js'
 import { prepare, type PreparedLog } from '../request/prepare.js'
 import { nextRetry } from '../transport/retry.js'
-import { tooLarge } from '../request/split.js'
+import { fitsInRequest, tooLarge } from '../request/split.js'
 import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS } from '../check-option.js'
@@ -175,8 +175,7 @@ export class Batcher implements UnloadHost {
       }
       if (!room) return null
       const p = prepare(log, i)
-      const fits = this.conn.limits.maxBytes - t.env.bytes
-      if (p.bytes > fits) throw tooLarge(`logs[${i}]`, p.bytes, fits)
+      if (!fitsInRequest(0, 0, p.bytes, t.env.bytes, this.conn.limits)) throw tooLarge(`logs[${i}]`, p.bytes, t.env.bytes, this.conn.limits)
       this.counts.omitted += p.omitted
       return p
     } catch (error) {
@@ -199,7 +198,7 @@ export class Batcher implements UnloadHost {
     for (const t of this.woken) {
       if (this.active >= this.s.concurrency) return
       this.woken.delete(t)
-      if (ready(t, this.s, this.exiting ? Infinity : Math.max(t.due, this.flushTo))) {
+      if (ready(t, this.s.batch, this.exiting ? Infinity : Math.max(t.due, this.flushTo))) {
         this.send(t, t.heads[0] ?? this.take(t, Infinity)!, false)
         this.arm(t)
       }
@@ -220,7 +219,7 @@ export class Batcher implements UnloadHost {
   }
 
   take(t: Topic, budget: number, from?: Batch): Batch | undefined {
-    const n = fit(from ? from.logs : t.queue, t.env, this.s, budget)
+    const n = fit(from ? from.logs : t.queue, t.env, this.s.batch, { maxLogs: Infinity, maxBytes: budget })
     if (!n) return
     const b: Batch = { logs: (from ? from.logs : t.queue).splice(0, n), tries: from ? from.tries : 0 }
     if (!from) {
