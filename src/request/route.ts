@@ -1,12 +1,13 @@
 // Host-based routing: the project is the first label of the host, never a path segment. Names
 // are checked here, before any URL is built, so that no input can change the host or the path.
-import { LOGSTORE_PATTERN } from '../../generated/spec.js'
+import { LOGSTORE_PATTERN, PROJECT_PATTERN } from '../../generated/spec.js'
 import { show } from '../check-option.js'
 import { ValidationError } from '../errors.js'
 
-const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
-// The spec's Logstore rule is the project's with `_` allowed too; the message says it in words
-// (test/client.test.ts fails when the spec's pattern changes and the words do not).
+// Both rules come from the spec; the Logstore's is the project's with `_` allowed too. The
+// message says them in words (test/client.test.ts fails when a pattern changes and the words
+// do not).
+const PROJECT = new RegExp(PROJECT_PATTERN)
 const LOGSTORE = new RegExp(LOGSTORE_PATTERN)
 
 function checkName(path: string, rule: RegExp, name: unknown, chars: string): string {

@@ -8,8 +8,9 @@ import { join } from 'node:path'
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { compressSync } from 'lz4-napi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ERROR_EXAMPLES, type ErrorCode } from '../../generated/spec.js'
+import { ERROR_EXAMPLES, RESERVED_LOG_KEYS, type ErrorCode } from '../../generated/spec.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js'
+import { prepare } from '../../src/index.js'
 
 const REQUEST_ID = /^[0-9A-F]{24}$/
 const encoder = new TextEncoder()
@@ -320,10 +321,14 @@ describe('error codes', () => {
     await expectError(await post(emu, bytes, { compress: 'deflate' }), 400, 'InvalidEncoding')
   })
 
-  it('400 InvalidKey: empty, reserved and __tag__: keys', async () => {
-    for (const key of ['', '__topic__', '__source__', '__tags__', '__logs__', '__partition_time__', '__tag__:x']) {
+  it('400 InvalidKey: empty, reserved and __tag__: keys, the same list the client refuses (the spec\'s)', async () => {
+    const listed = ['', '__topic__', '__source__', '__tags__', '__logs__', '__partition_time__', '__time_ns_part__', '__namespace__', '__tag__:x']
+    for (const key of new Set([...listed, ...RESERVED_LOG_KEYS])) {
       await expectError(await post(emu, { __logs__: [{ ok: 'v', [key]: 'v' }] }), 400, 'InvalidKey')
+      expect(() => prepare({ ok: 'v', [key]: 'v' }), key).toThrow(/invalid key/)
     }
+    // Near misses are ordinary keys.
+    for (const key of ['_x', '__tag__', '__topic', '__namespace']) expect((await post(emu, { __logs__: [{ [key]: 'v' }] })).status, key).toBe(200)
     await expectError(await emu.fetch(trackUrl(emu, { query: '?APIVersion=0.6.0&__tag__%3Ax=1' })), 400, 'InvalidKey')
   })
 
