@@ -59,8 +59,8 @@ export type {
  * default). Every call makes an independent instance; close it with `close()` or
  * `await using`.
  *
- * Rejects with a `RangeError` when `maxBytes`, `maxLogs`, `maxRecords` or `maxConnections`
- * is out of range, with an `Error` naming the path and the cause (its `code`, e.g. `ENOENT`)
+ * Rejects with a `ValidationError` (as the client's options do) when `maxBytes`, `maxLogs`,
+ * `maxRecords` or `maxConnections` is out of range, with an `Error` naming the path and the cause (its `code`, e.g. `ENOENT`)
  * when the `store` file cannot be opened for appending, and with the system error when the
  * address cannot be listened on (`EADDRINUSE`).
  */
