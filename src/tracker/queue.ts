@@ -13,6 +13,13 @@ import type { TimerHandle } from './lifecycle.js'
 export const LOG_OVERHEAD_BYTES = 32
 
 /**
+ * The least a log can count against `maxQueueBytes`; below this much room a log is dropped
+ * unserialised. 34 = `{}` (2 bytes: no log's JSON is shorter) + `LOG_OVERHEAD_BYTES`, written
+ * as a literal because esbuild keeps a module-level sum in client-only bundles (22 B).
+ */
+export const MIN_LOG_COST = 34
+
+/**
  * Bytes counted against `maxQueueBytes` for each topic with logs pending, beyond its envelope's
  * UTF-8 length: the memory of its state (its record, target, queue and batch arrays, timers).
  * Measured in Node 20: about 0.9 KiB a topic holding one log and its linger timer. It bounds

@@ -4,7 +4,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bodySize, envelope } from '../../src/request/encode.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
+import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
 
 const env = envelope('t', '', {})
 const limits = { maxLogs: 4, maxBytes: 200 } // the tracker's maxBatchLogs, maxBatchBytes
@@ -21,6 +21,10 @@ describe('cost', () => {
   it('is each log’s JSON bytes plus LOG_OVERHEAD_BYTES', () => {
     expect(cost([])).toBe(0)
     expect(cost([entry(0, 10), entry(1, 3)])).toBe(13 + 2 * LOG_OVERHEAD_BYTES)
+  })
+
+  it('is never below MIN_LOG_COST: the cost of `{}`', () => {
+    expect(MIN_LOG_COST).toBe(cost([{ json: '{}', bytes: 2 }]))
   })
 })
 
