@@ -76,4 +76,6 @@ export const ERROR_EXAMPLES = {
     "errorMessage": "Specified Server Error Message."
   }
 } as const
+export const PROJECT_NAME: RegExp = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
+export const LOGSTORE_NAME: RegExp = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/
 export type ErrorCode = (typeof ERROR_CODES)[number]

@@ -65,6 +65,12 @@ function specTs(doc) {
   for (const [name, value] of Object.entries(constants)) {
     out += `export const ${name} = ${JSON.stringify(value, null, 2)} as const\n`
   }
+  // The name rules also as regular expression literals, ready to test with (no flags, so no
+  // state: safe to share); a literal costs a bundle less than `new RegExp(pattern)`.
+  for (const [name, pattern] of [['PROJECT_NAME', constants.PROJECT_PATTERN], ['LOGSTORE_NAME', constants.LOGSTORE_PATTERN]]) {
+    if (pattern.includes('/') || new RegExp(pattern).source !== pattern) throw new Error(`${name}: ${pattern} cannot be written as a literal`)
+    out += `export const ${name}: RegExp = /${pattern}/\n`
+  }
   out += `export type ErrorCode = (typeof ERROR_CODES)[number]\n`
   return out
 }
