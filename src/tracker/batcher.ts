@@ -214,7 +214,7 @@ export class Batcher implements UnloadHost {
   }
 
   take(t: Topic, budget: number, from?: Batch): Batch | undefined {
-    const n = fit(from ? from.logs : t.queue, t.env, this.s.batch, { maxLogs: Infinity, maxBytes: budget })
+    const n = fit(from ? from.logs : t.queue, t.env, this.s.batch, budget)
     if (!n) return
     const b: Batch = { logs: (from ? from.logs : t.queue).splice(0, n), tries: from ? from.tries : 0 }
     if (!from) {

@@ -57,6 +57,6 @@ export function resolveSettings(options: TrackerOptions, conn: Connection): Trac
     const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : Infinity
     s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, ms ? ' ms' : name.endsWith('Bytes') ? ' bytes' : '')
   }
-  s.batch = { maxLogs: Math.min(s.maxBatchLogs, conn.limits.maxLogs), maxBytes: Math.min(s.maxBatchBytes, conn.limits.maxBytes) }
+  s.batch = { maxBytes: Math.min(s.maxBatchBytes, conn.limits.maxBytes), maxLogs: Math.min(s.maxBatchLogs, conn.limits.maxLogs) }
   return s
 }

@@ -108,13 +108,16 @@ export function ready(t: Topic, limits: Limits, due: number): boolean {
 
 /**
  * How many of the front `logs` go in one request, by the packing rule (`fitsInRequest`): within
- * the tracker's batch `limits` and the `budget` (`maxBytes`: the unload path's keep-alive bytes
- * left, else `Infinity`). A first
- * log larger than `limits.maxBytes` still leaves, alone, within the budget (`push` made sure it
- * fits the service's limits). 0 when not even the first fits the budget.
+ * the tracker's batch `limits` and `budget` bytes (the unload path's keep-alive bytes left). A
+ * first log larger than `limits.maxBytes` still leaves, alone, within the budget (`push` made
+ * sure it fits the service's limits). 0 when not even the first fits the budget.
  */
-export function fit(logs: ArrayLike<EncodedLog>, env: Envelope, limits: Limits, budget: Limits): number {
+export function fit(logs: ArrayLike<EncodedLog>, env: Envelope, limits: Limits, budget = Infinity): number {
+  // One rule call per log, in the tracker's hottest loop: the budget joins the limits once. The
+  // first log is held to the budget alone. Every Limits object has the fields in the order of
+  // the connection's, so that the rule sees one shape.
+  const cap = budget < limits.maxBytes ? { maxBytes: budget, maxLogs: limits.maxLogs } : limits
   let n = 0
-  for (let bytes = 0; n < logs.length && fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, budget) && (!n || fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, limits)); ) bytes += logs[n++]!.bytes
+  for (let bytes = 0; n < logs.length && fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, n ? cap : { maxBytes: budget, maxLogs: 1 }); ) bytes += logs[n++]!.bytes
   return n
 }

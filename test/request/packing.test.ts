@@ -113,7 +113,7 @@ describe('packing, for any logs and limits (property)', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 30 }), limitsArb, (sizes, lim) => {
         fc.pre(sizes.every((s) => fitsInRequest(0, 0, s, env.bytes, lim)))
         const entries = sizes.map((bytes, seq) => ({ json: '', bytes, seq }))
-        expect(fit(entries, env, lim, { maxLogs: Infinity, maxBytes: Infinity })).toBe(splitBySize(sizes, env.bytes, lim)[0])
+        expect(fit(entries, env, lim)).toBe(splitBySize(sizes, env.bytes, lim)[0])
       }),
     )
   })

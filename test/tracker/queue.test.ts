@@ -8,7 +8,6 @@ import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, type B
 
 const env = envelope('t', '', {})
 const limits = { maxLogs: 4, maxBytes: 200 } // the tracker's maxBatchLogs, maxBatchBytes
-const budget = (maxBytes = Infinity) => ({ maxLogs: Infinity, maxBytes })
 const entry = (seq: number, bytes = 10): Entry => ({ json: 'x'.repeat(bytes), bytes, seq })
 
 function topic(logs: Entry[] = [], heads: Batch[] = []): Topic {
@@ -63,24 +62,24 @@ describe('ready', () => {
 describe('fit', () => {
   it('takes at most maxBatchLogs, and never past maxBatchBytes or the budget', () => {
     const logs = [0, 1, 2, 3, 4, 5].map((i) => entry(i, 10))
-    expect(fit(logs, env, limits, budget())).toBe(4)
-    expect(fit(logs, env, { ...limits, maxBytes: bodySize(env, 2, 20) }, budget())).toBe(2)
-    expect(fit(logs, env, limits, budget(bodySize(env, 3, 30)))).toBe(3)
-    expect(fit(logs, env, limits, budget(bodySize(env, 1, 10) - 1))).toBe(0) // not even one fits the budget
+    expect(fit(logs, env, limits)).toBe(4)
+    expect(fit(logs, env, { ...limits, maxBytes: bodySize(env, 2, 20) })).toBe(2)
+    expect(fit(logs, env, limits, bodySize(env, 3, 30))).toBe(3)
+    expect(fit(logs, env, limits, bodySize(env, 1, 10) - 1)).toBe(0) // not even one fits the budget
   })
 
   it('a first log larger than maxBatchBytes still leaves, alone (push made sure it fits a request), within the budget', () => {
-    expect(fit([entry(0, 500), entry(1, 1)], env, limits, budget())).toBe(1)
-    expect(fit([entry(0, 500), entry(1, 1)], env, limits, budget(bodySize(env, 1, 500)))).toBe(1)
-    expect(fit([entry(0, 500), entry(1, 1)], env, limits, budget(bodySize(env, 1, 500) - 1))).toBe(0)
-    expect(fit([], env, limits, budget())).toBe(0)
+    expect(fit([entry(0, 500), entry(1, 1)], env, limits)).toBe(1)
+    expect(fit([entry(0, 500), entry(1, 1)], env, limits, bodySize(env, 1, 500))).toBe(1)
+    expect(fit([entry(0, 500), entry(1, 1)], env, limits, bodySize(env, 1, 500) - 1)).toBe(0)
+    expect(fit([], env, limits)).toBe(0)
   })
 
   it('greedy and exact, for any sizes (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 80, max: 600 }), (sizes, maxBatchLogs, maxBatchBytes) => {
         const logs = sizes.map((b, i) => entry(i, b))
-        const n = fit(logs, env, { maxLogs: maxBatchLogs, maxBytes: maxBatchBytes }, budget())
+        const n = fit(logs, env, { maxLogs: maxBatchLogs, maxBytes: maxBatchBytes })
         const used = (k: number) => bodySize(env, k, sizes.slice(0, k).reduce((a, b) => a + b, 0))
         expect(n).toBeGreaterThanOrEqual(1)
         expect(n).toBeLessThanOrEqual(maxBatchLogs)
