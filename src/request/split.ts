@@ -27,6 +27,13 @@ export const tooLarge = (path: string, size: number, envelopeBytes: number, limi
  * Greedy packing with it, closing a request when the next log does not fit, keeps the logs in
  * order in as few requests as the limits allow; the client's `send` and the tracker pack this
  * way, and so can a batching layer of your own, with `prepare` and `sendBatch`.
+ * @param count Logs already in the request.
+ * @param bytes Their JSON bytes, summed (`PreparedLog.bytes`; no commas).
+ * @param logBytes The next log's JSON bytes.
+ * @param envelopeBytes The request body's bytes with no log in it (`Target.envelope.bytes`).
+ * @param limits The service's limits (`client.limits`) or tighter ones of your own.
+ * @returns `true` when the log may join the request; `false` when the request must close first
+ * (or, with `count` 0, when the log fits no request).
  * @example
  * ```ts
  * import { createClient, fitsInRequest, prepare, sendBatch, target, type PreparedLog } from 'sls-webtrack'
