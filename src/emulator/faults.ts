@@ -40,7 +40,9 @@ export class FaultPlan {
       this.#delay = ms > 0 && remaining > 0 ? { ms, remaining } : undefined
     } else if ('fail' in injection) {
       const errorCode = injection.errorCode ?? 'InternalServerError'
-      if (!ERROR_CODES.includes(errorCode)) throw new ValidationError('inject.errorCode', `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`)
+      if (!ERROR_CODES.includes(errorCode)) {
+        throw new ValidationError('inject.errorCode', `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`)
+      }
       const status = checkOption('inject.status', injection.status, ERROR_EXAMPLES[errorCode].status, 400, 599)
       const errorMessage =
         injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)

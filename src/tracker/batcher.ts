@@ -137,7 +137,8 @@ export class Batcher implements UnloadHost {
   open(key: string): Topic {
     const topicTarget = target(this.conn, { topic: key })
     const env = topicTarget.envelope
-    const t: Topic = { key, target: topicTarget, env, queue: memoryStore.open(key), cost: 0, overhead: TOPIC_OVERHEAD_BYTES + env.bytes, heads: [], due: 0, retries: 0 }
+    const overhead = TOPIC_OVERHEAD_BYTES + env.bytes
+    const t: Topic = { key, target: topicTarget, env, queue: memoryStore.open(key), cost: 0, overhead, heads: [], due: 0, retries: 0 }
     if (this.held + t.overhead + MIN_LOG_COST <= this.s.maxQueueBytes) {
       this.held += t.overhead
       this.topics.set(key, t)
@@ -170,7 +171,9 @@ export class Batcher implements UnloadHost {
       }
       if (!room) return null
       const prepared = prepare(log, i)
-      if (!fitsInRequest(0, 0, prepared.bytes, t.env.bytes, this.conn.limits)) throw tooLarge(`logs[${i}]`, prepared.bytes, t.env.bytes, this.conn.limits)
+      if (!fitsInRequest(0, 0, prepared.bytes, t.env.bytes, this.conn.limits)) {
+        throw tooLarge(`logs[${i}]`, prepared.bytes, t.env.bytes, this.conn.limits)
+      }
       this.counts.omitted += prepared.omitted
       return prepared
     } catch (error) {

@@ -1,6 +1,7 @@
 // The per-topic queue: what a topic holds, when its next batch may leave (`ready`), how many
-// logs it takes (`fit`, by the packing rule of request/split.ts), and what its logs count against `maxQueueBytes` (`cost`) — pure
-// functions of a topic and the limits, unit-tested without timers (test/tracker/queue.test.ts).
+// logs it takes (`fit`, by the packing rule of request/split.ts), and what its logs count
+// against `maxQueueBytes` (`cost`) — pure functions of a topic and the limits, unit-tested
+// without timers (test/tracker/queue.test.ts).
 // The waiting logs sit behind `TopicQueue` and `QueueStore`, whose one implementation here keeps
 // them in memory; a persisted store (IndexedDB, a file) implements the same interfaces.
 import type { Target } from '../request/connection.js'
@@ -118,6 +119,9 @@ export function fit(logs: ArrayLike<EncodedLog>, env: Envelope, limits: Limits, 
   // the connection's, so that the rule sees one shape.
   const cap = budget < limits.maxBytes ? { maxBytes: budget, maxLogs: limits.maxLogs } : limits
   let n = 0
-  for (let bytes = 0; n < logs.length && fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, n ? cap : { maxBytes: budget, maxLogs: 1 }); ) bytes += logs[n++]!.bytes
+  let bytes = 0
+  while (n < logs.length && fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, n ? cap : { maxBytes: budget, maxLogs: 1 })) {
+    bytes += logs[n++]!.bytes
+  }
   return n
 }
