@@ -63,7 +63,11 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description One log. Keys are field names, values are strings. */
+        /**
+         * @description One log. Keys are field names, values are strings. A key may not be empty, one the
+         *     service reserves, or one that starts with `__tag__:` (tags go in `__tags__`): such a
+         *     log is answered `InvalidKey`. `__time__` is accepted, and overwritten on receipt.
+         */
         Log: {
             [key: string]: string;
         };

@@ -19,6 +19,17 @@ export const ERROR_CODES = [
 ] as const
 export const MAX_LOGS_PER_REQUEST = 4096 as const
 export const LOGSTORE_PATTERN = "^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$" as const
+export const PROJECT_PATTERN = "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$" as const
+export const RESERVED_LOG_KEYS = [
+  "__topic__",
+  "__source__",
+  "__logs__",
+  "__tags__",
+  "__partition_time__",
+  "__time_ns_part__",
+  "__namespace__"
+] as const
+export const TAG_KEY_PREFIX = "__tag__:" as const
 export const ERROR_EXAMPLES = {
   "PostBodyInvalid": {
     "status": 400,
@@ -65,4 +76,6 @@ export const ERROR_EXAMPLES = {
     "errorMessage": "Specified Server Error Message."
   }
 } as const
+export const PROJECT_NAME: RegExp = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
+export const LOGSTORE_NAME: RegExp = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/
 export type ErrorCode = (typeof ERROR_CODES)[number]

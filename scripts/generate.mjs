@@ -45,17 +45,31 @@ function specTs(doc) {
       examples[ex.value.errorCode] ??= { status, errorMessage: ex.value.errorMessage }
     }
   }
+  // A log key may not be one of an enum, nor start with a literal prefix (`^` and no other
+  // regex syntax, so that code can use `startsWith`).
+  const refused = schemas.Log.propertyNames.not.anyOf
+  const prefix = refused.find((s) => s.pattern).pattern
+  if (!/^\^[\w:]+$/.test(prefix)) throw new Error(`Log.propertyNames: ${prefix} is not a literal prefix`)
   const constants = {
     API_VERSION: params.ApiVersionHeader.schema.enum[0],
     COMPRESS_TYPES: params.CompressType.schema.enum,
     ERROR_CODES: schemas.ErrorCode.enum,
     MAX_LOGS_PER_REQUEST: schemas.TrackBody.properties.__logs__.maxItems,
     LOGSTORE_PATTERN: params.Logstore.schema.pattern,
+    PROJECT_PATTERN: doc.servers[0].variables.project['x-pattern'],
+    RESERVED_LOG_KEYS: refused.find((s) => s.enum).enum,
+    TAG_KEY_PREFIX: prefix.slice(1),
     ERROR_EXAMPLES: examples,
   }
   let out = ''
   for (const [name, value] of Object.entries(constants)) {
     out += `export const ${name} = ${JSON.stringify(value, null, 2)} as const\n`
+  }
+  // The name rules also as regular expression literals, ready to test with (no flags, so no
+  // state: safe to share); a literal costs a bundle less than `new RegExp(pattern)`.
+  for (const [name, pattern] of [['PROJECT_NAME', constants.PROJECT_PATTERN], ['LOGSTORE_NAME', constants.LOGSTORE_PATTERN]]) {
+    if (pattern.includes('/') || new RegExp(pattern).source !== pattern) throw new Error(`${name}: ${pattern} cannot be written as a literal`)
+    out += `export const ${name}: RegExp = /${pattern}/\n`
   }
   out += `export type ErrorCode = (typeof ERROR_CODES)[number]\n`
   return out

@@ -1,6 +1,7 @@
 // The `sls-webtrack` command: a thin shell over the emulator and the client.
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
+import type { CompressionName } from '../index.js'
 import { demo } from './demo.js'
 import { required, UsageError, wholeNumber } from './flags.js'
 import { visible } from './format.js'
@@ -13,6 +14,11 @@ function version(): string {
   if (typeof __VERSION__ === 'string') return __VERSION__
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 }
+
+// The names `--compression` takes: keyed by `CompressionName`, so that the compiler holds
+// this list to the package's (a name added there and not here, or the reverse, fails to build).
+const COMPRESSION: Record<CompressionName, true> = { auto: true, lz4: true, deflate: true, none: true }
+const COMPRESSION_NAMES = Object.keys(COMPRESSION) as CompressionName[]
 
 const HELP: Record<string, string> = {
   main: `sls-webtrack — Alibaba Cloud Log Service web tracking, from the command line
@@ -38,7 +44,7 @@ stops it.
   --max-connections N    connections open at once; more are closed at once (1–65535)
   --host ADDRESS         a non-loopback address opens the emulator to the network (warned)`,
   send: `Usage: sls-webtrack send --project P --endpoint E --logstore L [--topic T] [--source S]
-                         [--tag k=v]... [--compression auto|lz4|deflate|none] [file | -]
+                         [--tag k=v]... [--compression ${COMPRESSION_NAMES.join('|')}] [file | -]
 
 Reads NDJSON (one log object per line) from the file, or stdin for '-' or no file, and sends it.
 A bad line (not JSON, not UTF-8, over the 3 MiB request limit, or refused) is reported with its
@@ -98,8 +104,9 @@ function runSend(args: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--tag: expected key=value, got ${visible(JSON.stringify(t))}`)
     tags[t.slice(0, eq)] = t.slice(eq + 1)
   }
-  if (!['auto', 'lz4', 'deflate', 'none'].includes(values.compression!)) {
-    throw new UsageError(`--compression: expected one of auto, lz4, deflate, none, got ${visible(JSON.stringify(values.compression))}`)
+  const compression = values.compression!
+  if (!Object.hasOwn(COMPRESSION, compression)) {
+    throw new UsageError(`--compression: expected one of ${COMPRESSION_NAMES.join(', ')}, got ${visible(JSON.stringify(compression))}`)
   }
   return sendCommand({
     project: required(values, 'project'),
@@ -108,7 +115,7 @@ function runSend(args: string[]): Promise<number> {
     topic: values.topic,
     source: values.source,
     tags,
-    compression: values.compression as 'auto',
+    compression: compression as CompressionName,
     file: positionals[0] ?? '-',
   })
 }

@@ -4,8 +4,7 @@
 // batches in a row, it stops and says which lines were not sent. The exit code says whether
 // anything was skipped or not sent.
 import { createReadStream } from 'node:fs'
-import { bodySize } from '../request/encode.js'
-import { createClient, isWebTrackError, prepare, sendBatch, target as resolveTarget, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
+import { createClient, fitsInRequest, isWebTrackError, prepare, sendBatch, target as resolveTarget, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
 import { bytes, plural, visible } from './format.js'
 import { inputLines, type InputLine } from './lines.js'
 import { localhostFetch } from './localhost-fetch.js'
@@ -93,11 +92,12 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     const secs = Math.max((Date.now() - started) / 1000, 0.001)
     err.write(`\r${plural(t.sent, 'log')} sent, ${Math.round(t.sent / secs)} logs/s, ${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire   `)
   }
-  // Each line is checked and serialised once (`prepare`), and its exact size decides where a
-  // request closes; the prepared logs go out as they are (`sendBatch`), never serialised again.
+  // Each line is checked and serialised once (`prepare`), and its exact size decides, by the
+  // packing rule (`fitsInRequest`), where a request closes; the prepared logs go out as they
+  // are (`sendBatch`), never serialised again.
   const target = resolveTarget(client)
-  const { maxBytes, maxLogs } = client.limits
-  const room = maxBytes - target.envelope.bytes
+  const limits = client.limits
+  const envelopeBytes = target.envelope.bytes
   let batch: PreparedLog[] = []
   let batchBytes = 0
   let batchLines: [number, number] = [0, 0]
@@ -124,24 +124,26 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     progress()
   }
   let stoppedAt: number | undefined
-  for await (const line of inputLines(input, maxBytes)) {
+  for await (const line of inputLines(input, limits.maxBytes)) {
     if ('skipped' in line) {
       t.bad++
-      say(`line ${line.number}: ${lineProblem(line, maxBytes)}`)
+      say(`line ${line.number}: ${lineProblem(line, limits.maxBytes)}`)
       continue
     }
     if (line.text.trim() === '') continue
     let prepared: PreparedLog
     try {
       prepared = prepare(JSON.parse(line.text) as LogInput, line.number)
-      if (prepared.bytes > room) throw new Error(`log: ${prepared.bytes} bytes cannot fit in one request (room for ${room})`)
+      if (!fitsInRequest(0, 0, prepared.bytes, envelopeBytes, limits)) {
+        throw new Error(`log: ${prepared.bytes} bytes cannot fit in one request (room for ${limits.maxBytes - envelopeBytes})`)
+      }
     } catch (e) {
       t.bad++
       const why = isWebTrackError(e) ? e.message.replace(/^logs\[\d+\]/, 'log') : e instanceof SyntaxError ? `invalid JSON (${e.message})` : (e as Error).message
       say(`line ${line.number}: ${visible(why)}`)
       continue
     }
-    if (batch.length === maxLogs || bodySize(target.envelope, batch.length + 1, batchBytes + prepared.bytes) > maxBytes) {
+    if (!fitsInRequest(batch.length, batchBytes, prepared.bytes, envelopeBytes, limits)) {
       await flush()
       if (unreachableInARow >= STOP_AFTER_UNREACHABLE) {
         stoppedAt = line.number

@@ -2,6 +2,8 @@
 // delay, and a stall gate (which a request whose client went away leaves at once). Everything
 // is per instance and consumed one request at a time.
 import { ERROR_CODES, ERROR_EXAMPLES } from '../../generated/spec.js'
+import { checkOption, MAX_TIMER_MS } from '../check-option.js'
+import { ValidationError } from '../errors.js'
 import type { ErrorBody } from './rejection.js'
 import type { Injection } from './types.js'
 
@@ -13,12 +15,8 @@ export type Fault =
 
 const OUT_OF_RANGE_MESSAGE = 'The post data time is out of range.'
 
-function count(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
-    throw new RangeError(`inject: ${what} must be a non-negative integer, got ${String(value)}`)
-  }
-  return value
-}
+/** A count of requests an injection applies to, checked as the client checks its options; a missing one is refused (as NaN). */
+const count = (value: unknown, what: string): number => checkOption(`inject.${what}`, value ?? NaN, 0, 0, Infinity)
 
 /** Holds the injected faults of one emulator. */
 export class FaultPlan {
@@ -27,26 +25,25 @@ export class FaultPlan {
   #stalled = false
   #held: (() => void)[] = []
 
-  /** Adds an injection; throws a `RangeError` when it is malformed. */
+  /** Adds an injection; throws a `ValidationError` when it is malformed. */
   add(injection: Injection): void {
     const kinds = (['fail', 'drop', 'ackLoss', 'delayMs', 'stall'] as const).filter((key) => key in injection)
     if (kinds.length !== 1) {
-      throw new RangeError(`inject: give exactly one of fail, drop, ackLoss, delayMs, stall (got ${kinds.join(', ') || 'none'})`)
+      throw new ValidationError('inject', `give exactly one of fail, drop, ackLoss, delayMs, stall (got ${kinds.join(', ') || 'none'})`)
     }
     if ('stall' in injection) {
       this.#stalled = injection.stall
       if (!injection.stall) this.releaseAll()
     } else if ('delayMs' in injection) {
-      const ms = count(injection.delayMs, 'delayMs')
-      const remaining = injection.count === undefined ? Infinity : count(injection.count, 'count')
+      const ms = checkOption('inject.delayMs', injection.delayMs ?? NaN, 0, 0, MAX_TIMER_MS, ' ms')
+      const remaining = checkOption('inject.count', injection.count, Infinity, 0, Infinity)
       this.#delay = ms > 0 && remaining > 0 ? { ms, remaining } : undefined
     } else if ('fail' in injection) {
       const errorCode = injection.errorCode ?? 'InternalServerError'
-      if (!ERROR_CODES.includes(errorCode)) throw new RangeError(`inject: unknown errorCode ${JSON.stringify(errorCode)}`)
-      const status = injection.status ?? ERROR_EXAMPLES[errorCode].status
-      if (!Number.isInteger(status) || status < 400 || status > 599) {
-        throw new RangeError(`inject: status must be an integer from 400 to 599, got ${String(status)}`)
+      if (!ERROR_CODES.includes(errorCode)) {
+        throw new ValidationError('inject.errorCode', `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`)
       }
+      const status = checkOption('inject.status', injection.status, ERROR_EXAMPLES[errorCode].status, 400, 599)
       const errorMessage =
         injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)
       this.#push({ kind: 'fail', status, body: { errorCode, errorMessage }, headers: { ...injection.headers } }, count(injection.fail, 'fail'))

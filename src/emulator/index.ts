@@ -23,7 +23,8 @@
  * - An unknown path is answered 404 `PostBodyInvalid`; another method on the track path 405
  *   `PostBodyInvalid` (the spec has no code for either).
  * - Invalid log keys (`InvalidKey`) are only the empty key, `__topic__`, `__source__`,
- *   `__tags__`, `__logs__`, `__partition_time__` and keys starting with `__tag__:`.
+ *   `__tags__`, `__logs__`, `__partition_time__`, `__time_ns_part__`, `__namespace__` and keys
+ *   starting with `__tag__:` (the spec's `Log.propertyNames`, which the client refuses too).
  * - `__time__`, when sent, must be a decimal integer string (else `InvalidTimestamp`) and is
  *   then replaced by the time of receipt.
  * - CORS answers `Access-Control-Allow-Origin: *` without credentials: any web page the
@@ -58,8 +59,8 @@ export type {
  * default). Every call makes an independent instance; close it with `close()` or
  * `await using`.
  *
- * Rejects with a `RangeError` when `maxBytes`, `maxLogs`, `maxRecords` or `maxConnections`
- * is out of range, with an `Error` naming the path and the cause (its `code`, e.g. `ENOENT`)
+ * Rejects with a `ValidationError` (as the client's options do) when `maxBytes`, `maxLogs`,
+ * `maxRecords` or `maxConnections` is out of range, with an `Error` naming the path and the cause (its `code`, e.g. `ENOENT`)
  * when the `store` file cannot be opened for appending, and with the system error when the
  * address cannot be listened on (`EADDRINUSE`).
  */

@@ -1,13 +1,11 @@
 // Where a request goes: the project is the first label of the host (`X-Forwarded-Host` in
-// preference to `Host`), the Logstore is a path segment. The name rules are written out here
-// again rather than imported from the client, so that the emulator checks the client
-// independently.
+// preference to `Host`), the Logstore is a path segment. The name rules come from the spec, as
+// the client's do; the code that applies them is the emulator's own, not imported from the
+// client, so that the emulator checks the client independently.
 import type { IncomingHttpHeaders } from 'node:http'
-import { LOGSTORE_PATTERN } from '../../generated/spec.js'
+import { LOGSTORE_NAME, PROJECT_NAME } from '../../generated/spec.js'
 import { reject } from './rejection.js'
 
-const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
-const LOGSTORE = new RegExp(LOGSTORE_PATTERN)
 const TRACK_PATH = /^\/logstores\/([^/]*)\/track$/
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
@@ -75,10 +73,10 @@ export function checkRoute(route: RequestRoute, catalog: Catalog): { project: st
   if (project === undefined) {
     reject('ProjectNotExist', 'The Project does not exist : the host has no project label (expected {project}.{endpoint}).')
   }
-  if (!PROJECT.test(project) || (catalog.projects && !catalog.projects.has(project))) {
+  if (!PROJECT_NAME.test(project) || (catalog.projects && !catalog.projects.has(project))) {
     reject('ProjectNotExist', `The Project does not exist : ${project}.`)
   }
-  if (!LOGSTORE.test(logstore) || (catalog.logstores && !catalog.logstores.has(logstore))) {
+  if (!LOGSTORE_NAME.test(logstore) || (catalog.logstores && !catalog.logstores.has(logstore))) {
     reject('LogStoreNotExist', `logstore ${logstore} does not exist.`)
   }
   return { project, logstore }

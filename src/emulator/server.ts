@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
+import { checkOption } from '../check-option.js'
 import { answerPreflight, setCorsHeaders } from './cors.js'
 import { decompressBody } from './decompress.js'
 import { FaultPlan } from './faults.js'
@@ -24,28 +25,17 @@ import { checkHeaderForm, checkHeaderlessForm, detectForm, trackBodyFromQuery } 
 /** The documented raw body limit: 3 MB. */
 export const DEFAULT_MAX_BYTES = 3 * 1024 * 1024
 
-function positiveInteger(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback
-  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`startEmulator: ${name} must be a positive integer, got ${String(value)}`)
-  return value
-}
-
-/** A count that may be unbounded (`Infinity`, the default) and starts at `min`. */
-function bound(value: number | undefined, min: 0 | 1, name: string): number {
-  if (value === undefined || value === Infinity) return Infinity
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new RangeError(`startEmulator: ${name} must be an integer of at least ${min}, or Infinity, got ${String(value)}`)
-  }
-  return value
-}
-
-/** The options, checked before a file or a socket is opened. */
+/**
+ * The options, checked before a file or a socket is opened, by the client's checker: a bad one
+ * is a `ValidationError` naming the option, its range and the value given. The bounds of what
+ * is kept may be `Infinity` (the default: no bound).
+ */
 function checkOptions(options: EmulatorOptions) {
   return {
-    maxBytes: positiveInteger(options.maxBytes, DEFAULT_MAX_BYTES, 'maxBytes'),
-    maxLogs: positiveInteger(options.maxLogs, MAX_LOGS_PER_REQUEST, 'maxLogs'),
-    maxRecords: bound(options.maxRecords, 0, 'maxRecords'),
-    maxConnections: bound(options.maxConnections, 1, 'maxConnections'),
+    maxBytes: checkOption('maxBytes', options.maxBytes, DEFAULT_MAX_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    maxLogs: checkOption('maxLogs', options.maxLogs, MAX_LOGS_PER_REQUEST, 1, Number.MAX_SAFE_INTEGER),
+    maxRecords: checkOption('maxRecords', options.maxRecords, Infinity, 0, Infinity),
+    maxConnections: checkOption('maxConnections', options.maxConnections, Infinity, 1, Infinity),
   }
 }
 

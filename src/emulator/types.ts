@@ -254,7 +254,7 @@ export interface Emulator extends AsyncDisposable {
    * consumed. A stall stays in force; release it with `inject({ stall: false })`.
    */
   clear(): void
-  /** Injects a fault; see {@link Injection}. Throws a `RangeError` on a malformed injection. */
+  /** Injects a fault; see {@link Injection}. Throws a `ValidationError` on a malformed injection. */
   inject(injection: Injection): void
   /**
    * Stops listening, destroys every connection (keep-alive, held or in progress) and waits

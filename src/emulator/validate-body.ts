@@ -1,14 +1,15 @@
 // Checks on the JSON document: UTF-8, JSON, the `TrackBody` shape, log keys and `__time__`.
 // The first problem found is reported, with where it is.
 import type { components } from '../../generated/schema.js'
+import { RESERVED_LOG_KEYS, TAG_KEY_PREFIX } from '../../generated/spec.js'
 import { reject } from './rejection.js'
 
 /** A request's logs, as the spec types them. */
 export type TrackBody = components['schemas']['TrackBody']
 
 const TOP_LEVEL_KEYS = new Set(['__topic__', '__source__', '__logs__', '__tags__'])
-/** Keys a log may not use: the body's own keys and the service's partition time. */
-const RESERVED_KEYS = new Set(['__topic__', '__source__', '__tags__', '__logs__', '__partition_time__'])
+/** Keys a log may not use: the spec's `Log.propertyNames` (the body's own keys and the service's fields). */
+const RESERVED_KEYS = new Set<string>(RESERVED_LOG_KEYS)
 const DECIMAL = /^[0-9]+$/
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -29,14 +30,14 @@ export function decodeUtf8(raw: Uint8Array): string {
 }
 
 /**
- * Why a log key is invalid, or `undefined` when it is fine. Only what the service documents
- * as reserved is refused: the empty key, the body's own keys, `__partition_time__` and keys
- * starting with `__tag__:` (tags go in `__tags__`). Length and character set are not checked.
+ * Why a log key is invalid, or `undefined` when it is fine. What the spec refuses is refused:
+ * the empty key, the reserved keys (`RESERVED_LOG_KEYS`) and keys starting with `__tag__:`
+ * (tags go in `__tags__`). Length and character set are not checked.
  */
 export function invalidKeyReason(key: string): string | undefined {
   if (key === '') return 'an empty key'
   if (RESERVED_KEYS.has(key)) return `the reserved key ${JSON.stringify(key)}`
-  if (key.startsWith('__tag__:')) return `the key ${JSON.stringify(key)} (tags go in __tags__)`
+  if (key.startsWith(TAG_KEY_PREFIX)) return `the key ${JSON.stringify(key)} (tags go in __tags__)`
   return undefined
 }
 

@@ -2,6 +2,7 @@
 // The common case (a flat object of strings) takes a fast path that builds nothing. Lone
 // surrogates are not looked for here: the JSON encoder replaces them (see encode.ts), which
 // costs one native scan instead of a check of every string.
+import { RESERVED_LOG_KEYS, TAG_KEY_PREFIX } from '../../generated/spec.js'
 import { ValidationError } from '../errors.js'
 
 /** A log as users write it: any JSON-like values; they are turned into strings. */
@@ -11,17 +12,18 @@ export type LogInput = Record<string, unknown>
 export type Log = Record<string, string>
 
 /**
- * Keys the service owns. `__time__` is not here: the service overwrites it on receipt, so it is
+ * Keys the service owns (the spec's `Log.propertyNames`, where the choice of list is
+ * explained). `__time__` is not among them: the service overwrites it on receipt, so it is
  * dropped (and counted) instead of refused.
  */
-const RESERVED = new Set(['__topic__', '__source__', '__logs__', '__tags__', '__partition_time__', '__time_ns_part__', '__namespace__'])
+const RESERVED = new Set<string>(RESERVED_LOG_KEYS)
 
 /** Why a key is refused, or `undefined` when the service accepts it. */
 export function keyProblem(key: string): string | undefined {
   if (key === '') return 'empty key'
   if (key.charCodeAt(0) !== 95 /* _ */) return undefined // the usual key, decided in one compare
   if (RESERVED.has(key)) return 'reserved by the service'
-  if (key.startsWith('__tag__:')) return 'reserved by the service (tags go in `tags`)'
+  if (key.startsWith(TAG_KEY_PREFIX)) return 'reserved by the service (tags go in `tags`)'
   return undefined
 }
 

@@ -1,5 +1,5 @@
 // Preparing one log for a batching layer: checked, normalised and serialised once, at once,
-// so that its exact size is known while it waits.
+// so that its exact size is known while it waits, for the packing rule (split.ts) to use.
 import { encodeLog, type EncodedLog } from './encode.js'
 import { normalizeLog, tally, type LogInput } from './normalize.js'
 
@@ -11,7 +11,9 @@ export interface PreparedLog extends EncodedLog {
 
 /**
  * Checks, normalises and serialises one log (`index` names it in errors). For batching layers:
- * the tracker, the CLI, or your own, with `sendBatch`.
+ * the tracker, the CLI, or your own: `fitsInRequest`, the packing rule the client and the
+ * tracker use, tells from `bytes` whether the log still fits the request you are filling, and
+ * `sendBatch` sends the prepared logs as they are (see the example of `fitsInRequest`).
  * @throws ValidationError for a non-object log or a refused key.
  */
 export function prepare(log: LogInput, index = 0): PreparedLog {

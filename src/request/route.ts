@@ -1,14 +1,12 @@
 // Host-based routing: the project is the first label of the host, never a path segment. Names
 // are checked here, before any URL is built, so that no input can change the host or the path.
-import { LOGSTORE_PATTERN } from '../../generated/spec.js'
+import { LOGSTORE_NAME, PROJECT_NAME } from '../../generated/spec.js'
 import { show } from '../check-option.js'
 import { ValidationError } from '../errors.js'
 
-const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
-// The spec's Logstore rule is the project's with `_` allowed too; the message says it in words
-// (test/client.test.ts fails when the spec's pattern changes and the words do not).
-const LOGSTORE = new RegExp(LOGSTORE_PATTERN)
-
+// The name rules come from the spec (generated/spec.ts); the Logstore's is the project's with
+// `_` allowed too. The message says them in words (test/client.test.ts fails when a pattern
+// changes and the words do not).
 function checkName(path: string, rule: RegExp, name: unknown, chars: string): string {
   if (typeof name !== 'string' || !rule.test(name)) {
     throw new ValidationError(path, `${name === undefined ? 'not set; it' : show(name)} must be 3–63 characters of lowercase letters, digits${chars}, starting and ending with a letter or digit`)
@@ -17,7 +15,7 @@ function checkName(path: string, rule: RegExp, name: unknown, chars: string): st
 }
 
 /** Throws a `ValidationError` unless `name` follows the service's Logstore naming rules. */
-export const checkLogstore = (name: unknown): string => checkName('logstore', LOGSTORE, name, ', hyphens and underscores')
+export const checkLogstore = (name: unknown): string => checkName('logstore', LOGSTORE_NAME, name, ', hyphens and underscores')
 
 /**
  * Parses `cn-hangzhou.log.aliyuncs.com` (https implied) or a full `http(s)://host[:port]` URL
@@ -55,7 +53,7 @@ export function parseEndpoint(endpoint: unknown): string {
  * when the endpoint already starts with the project (pasted twice).
  */
 export function projectBaseUrl(project: string, origin: string): string {
-  const label = `//${checkName('project', PROJECT, project, ' and hyphens')}.`
+  const label = `//${checkName('project', PROJECT_NAME, project, ' and hyphens')}.`
   if (origin.includes(label)) throw new ValidationError('endpoint', `${show(origin)} already starts with the project: use ${origin.replace(label, '//')}`)
   return origin.replace('//', label)
 }

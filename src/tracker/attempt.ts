@@ -31,12 +31,12 @@ export interface Attempt {
  */
 export function attempt(conn: Connection, t: Target, b: Batch, keepalive: boolean, headerless: boolean, end: (requestId: string | undefined, error?: WebTrackError) => void): Attempt {
   const raw = encodeBody(t.envelope, b.logs)
-  const hl = keepalive || headerless
+  const headerlessForm = keepalive || headerless
   const a: Attempt = (b.op = { raw: raw.length, wire: raw.length, keepalive: keepalive ? raw.length : 0, controller: new AbortController() })
   ;(async () => {
-    const body = hl ? { bytes: raw } : await compressBody(raw, conn.options.compression)
+    const body = headerlessForm ? { bytes: raw } : await compressBody(raw, conn.options.compression)
     a.wire = body.bytes.length
-    return post(conn, t, body, raw.length, { signal: a.controller.signal, keepalive, headerless: hl })
+    return post(conn, t, body, raw.length, { signal: a.controller.signal, keepalive, headerless: headerlessForm })
   })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))
   return a
 }

@@ -12,20 +12,14 @@ import { isWebTrackError, ValidationError, WebTrackError } from '../errors.js'
 import type { LogInput } from '../request/normalize.js'
 import { prepare, type PreparedLog } from '../request/prepare.js'
 import { nextRetry } from '../transport/retry.js'
-import { tooLarge } from '../request/split.js'
+import { fitsInRequest, tooLarge } from '../request/split.js'
 import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS } from '../check-option.js'
 import type { TrackerSettings } from './options.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type Topic } from './queue.js'
+import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type Topic } from './queue.js'
 import type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, TrackerOptions, TrackerStats } from './types.js'
 import { unloadTopic, type UnloadHost } from './unload.js'
-
-/**
- * The least a log can count against `maxQueueBytes`: `{}` and `LOG_OVERHEAD_BYTES`; below this
- * much room a log is dropped unserialised. A literal (see options.ts).
- */
-const MIN_LOG_COST = 34
 
 /** Clears a timer; returns `undefined` for the handle's variable. */
 const clear = (t: TimerHandle | undefined): undefined => void clearTimeout(t)
@@ -120,15 +114,15 @@ export class Batcher implements UnloadHost {
     const max = this.s.maxQueueBytes
     let dropped = 0
     for (let i = 0; i < n; i++) {
-      const p = this.admit(list[i]!, i, t, kept && this.held + MIN_LOG_COST <= max)
-      if (p === undefined) continue
-      const c = p && p.bytes + LOG_OVERHEAD_BYTES
-      if (c && this.held + c <= max) {
-        this.held += c
+      const prepared = this.admit(list[i]!, i, t, kept && this.held + MIN_LOG_COST <= max)
+      if (prepared === undefined) continue
+      const logCost = prepared && prepared.bytes + LOG_OVERHEAD_BYTES
+      if (logCost && this.held + logCost <= max) {
+        this.held += logCost
         this.pending++
-        t.cost += c
-        // A literal, not a spread of `p`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
-        t.queue.push({ json: p.json, bytes: p.bytes, seq: this.seq++ })
+        t.cost += logCost
+        // A literal, not a spread of `prepared`: V8 gives spread copies a much larger layout (the heap test: 2.5 times the memory).
+        t.queue.push({ json: prepared.json, bytes: prepared.bytes, seq: this.seq++ })
       } else dropped++
     }
     this.drop(dropped, 'queue-full')
@@ -141,8 +135,10 @@ export class Batcher implements UnloadHost {
 
   /** A new topic's state, registered (its memory counted) when it fits `maxQueueBytes`. */
   open(key: string): Topic {
-    const tg = target(this.conn, { topic: key })
-    const t: Topic = { key, target: tg, env: tg.envelope, queue: memoryStore.open(key), cost: 0, overhead: TOPIC_OVERHEAD_BYTES + tg.envelope.bytes, heads: [], due: 0, retries: 0 }
+    const topicTarget = target(this.conn, { topic: key })
+    const env = topicTarget.envelope
+    const overhead = TOPIC_OVERHEAD_BYTES + env.bytes
+    const t: Topic = { key, target: topicTarget, env, queue: memoryStore.open(key), cost: 0, overhead, heads: [], due: 0, retries: 0 }
     if (this.held + t.overhead + MIN_LOG_COST <= this.s.maxQueueBytes) {
       this.held += t.overhead
       this.topics.set(key, t)
@@ -174,11 +170,12 @@ export class Batcher implements UnloadHost {
         log = kept
       }
       if (!room) return null
-      const p = prepare(log, i)
-      const fits = this.conn.limits.maxBytes - t.env.bytes
-      if (p.bytes > fits) throw tooLarge(`logs[${i}]`, p.bytes, fits)
-      this.counts.omitted += p.omitted
-      return p
+      const prepared = prepare(log, i)
+      if (!fitsInRequest(0, 0, prepared.bytes, t.env.bytes, this.conn.limits)) {
+        throw tooLarge(`logs[${i}]`, prepared.bytes, t.env.bytes, this.conn.limits)
+      }
+      this.counts.omitted += prepared.omitted
+      return prepared
     } catch (error) {
       this.reject(inHook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, `logs[${i}]`, [log])
     }
@@ -199,8 +196,8 @@ export class Batcher implements UnloadHost {
     for (const t of this.woken) {
       if (this.active >= this.s.concurrency) return
       this.woken.delete(t)
-      if (ready(t, this.s, this.exiting ? Infinity : Math.max(t.due, this.flushTo))) {
-        this.send(t, t.heads[0] ?? this.take(t, Infinity)!, false)
+      if (ready(t, this.s.batch, this.exiting ? Infinity : Math.max(t.due, this.flushTo))) {
+        this.start(t, t.heads[0] ?? this.take(t, Infinity)!, false)
         this.arm(t)
       }
     }
@@ -220,7 +217,7 @@ export class Batcher implements UnloadHost {
   }
 
   take(t: Topic, budget: number, from?: Batch): Batch | undefined {
-    const n = fit(from ? from.logs : t.queue, t.env, this.s, budget)
+    const n = fit(from ? from.logs : t.queue, t.env, this.s.batch, budget)
     if (!n) return
     const b: Batch = { logs: (from ? from.logs : t.queue).splice(0, n), tries: from ? from.tries : 0 }
     if (!from) {
@@ -231,10 +228,10 @@ export class Batcher implements UnloadHost {
     return b
   }
 
-  // ---- sending ----------------------------------------------------------------------------
+  // ---- attempts ---------------------------------------------------------------------------
 
-  /** Sends a batch (one attempt); returns its raw body size. */
-  send(t: Topic, b: Batch, keepalive = true): number {
+  /** Starts one attempt to post a batch (attempt.ts); returns its raw body size. */
+  start(t: Topic, b: Batch, keepalive = true): number {
     const n = b.logs.length
     if (b.tries++) this.counts.retried += n
     this.counts.requests++

@@ -4,6 +4,7 @@
 // (`512 * 1024`) or a sum with a variable, in every bundle of the entry, client-only ones too.
 import type { Connection } from '../request/connection.js'
 import { checkOption, MAX_TIMER_MS } from '../check-option.js'
+import type { Limits } from '../request/split.js'
 import { retryPolicy, type RetryPolicy } from '../transport/retry.js'
 import type { TrackerOptions } from './types.js'
 
@@ -35,7 +36,11 @@ export const TRACKER_DEFAULTS = {
 type NumericOption = keyof typeof TRACKER_DEFAULTS
 
 /** A tracker's settings, resolved and checked once at creation. */
-export type TrackerSettings = { -readonly [K in NumericOption]: number } & { readonly policy: RetryPolicy }
+export type TrackerSettings = { -readonly [K in NumericOption]: number } & {
+  readonly policy: RetryPolicy
+  /** `maxBatchLogs` and `maxBatchBytes`, capped by the connection's `limits`, as the packing rule takes them. */
+  batch: Limits
+}
 
 /**
  * Checks every numeric option and fills in the defaults. The ranges follow from the names:
@@ -52,7 +57,6 @@ export function resolveSettings(options: TrackerOptions, conn: Connection): Trac
     const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : Infinity
     s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, ms ? ' ms' : name.endsWith('Bytes') ? ' bytes' : '')
   }
-  s.maxBatchLogs = Math.min(s.maxBatchLogs, conn.limits.maxLogs)
-  s.maxBatchBytes = Math.min(s.maxBatchBytes, conn.limits.maxBytes)
+  s.batch = { maxBytes: Math.min(s.maxBatchBytes, conn.limits.maxBytes), maxLogs: Math.min(s.maxBatchLogs, conn.limits.maxLogs) }
   return s
 }

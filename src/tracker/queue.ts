@@ -1,15 +1,24 @@
 // The per-topic queue: what a topic holds, when its next batch may leave (`ready`), how many
-// logs it takes (`fit`), and what its logs count against `maxQueueBytes` (`cost`) — pure
-// functions of a topic and the limits, unit-tested without timers (test/tracker/queue.test.ts).
+// logs it takes (`fit`, by the packing rule of request/split.ts), and what its logs count
+// against `maxQueueBytes` (`cost`) — pure functions of a topic and the limits, unit-tested
+// without timers (test/tracker/queue.test.ts).
 // The waiting logs sit behind `TopicQueue` and `QueueStore`, whose one implementation here keeps
 // them in memory; a persisted store (IndexedDB, a file) implements the same interfaces.
 import type { Target } from '../request/connection.js'
-import { bodySize, type EncodedLog, type Envelope } from '../request/encode.js'
+import type { EncodedLog, Envelope } from '../request/encode.js'
+import { fitsInRequest, type Limits } from '../request/split.js'
 import type { Attempt } from './attempt.js'
 import type { TimerHandle } from './lifecycle.js'
 
 /** Bookkeeping bytes counted per log against `maxQueueBytes`, beyond its JSON text. */
 export const LOG_OVERHEAD_BYTES = 32
+
+/**
+ * The least a log can count against `maxQueueBytes`; below this much room a log is dropped
+ * unserialised. 34 = `{}` (2 bytes: no log's JSON is shorter) + `LOG_OVERHEAD_BYTES`, written
+ * as a literal because esbuild keeps a module-level sum in client-only bundles (22 B).
+ */
+export const MIN_LOG_COST = 34
 
 /**
  * Bytes counted against `maxQueueBytes` for each topic with logs pending, beyond its envelope's
@@ -80,38 +89,39 @@ export interface Topic {
   since?: number | undefined
 }
 
-/** The batch limits of a tracker. */
-export interface BatchLimits {
-  readonly maxBatchLogs: number
-  readonly maxBatchBytes: number
-}
-
 /** What logs count against `maxQueueBytes`. */
 export const cost = (logs: readonly EncodedLog[]): number => logs.reduce((sum, log) => sum + log.bytes + LOG_OVERHEAD_BYTES, 0)
 
 /**
- * Whether the topic's next batch may leave now; `due`: queued logs numbered below it need not
- * wait for linger (a flush, an expired linger; `Infinity` at exit).
+ * Whether the topic's next batch may leave now: it is full (by the packing rule, not even a
+ * log of 0 bytes could join it within `limits`, the tracker's batch limits), or `due`: queued
+ * logs numbered below it need not wait for linger (a flush, an expired linger; `Infinity` at
+ * exit).
  */
-export function ready(t: Topic, limits: BatchLimits, due: number): boolean {
+export function ready(t: Topic, limits: Limits, due: number): boolean {
   // One batch per topic in flight, so that a retried batch is never overtaken; a failed one
   // waits for its backoff, then leaves before the queue.
   if (t.backoff || t.heads.some((b) => b.op)) return false
   if (t.heads[0]) return true
   const q = t.queue
-  return !!q[0] && (q[0].seq < due || q.length >= limits.maxBatchLogs || bodySize(t.env, q.length, t.cost - q.length * LOG_OVERHEAD_BYTES) >= limits.maxBatchBytes)
+  return !!q[0] && (q[0].seq < due || !fitsInRequest(q.length, t.cost - q.length * LOG_OVERHEAD_BYTES, 0, t.env.bytes, limits))
 }
 
 /**
- * How many of the front `logs` go in one request: at most `maxBatchLogs`, a body within
- * `maxBatchBytes` (a first log alone may be larger: `push` made sure it fits a request) and
- * within `budget`. 0 when not even the first fits the budget.
+ * How many of the front `logs` go in one request, by the packing rule (`fitsInRequest`): within
+ * the tracker's batch `limits` and `budget` bytes (the unload path's keep-alive bytes left). A
+ * first log larger than `limits.maxBytes` still leaves, alone, within the budget (`push` made
+ * sure it fits the service's limits). 0 when not even the first fits the budget.
  */
-export function fit(logs: ArrayLike<EncodedLog>, env: Envelope, limits: BatchLimits, budget = Infinity): number {
+export function fit(logs: ArrayLike<EncodedLog>, env: Envelope, limits: Limits, budget = Infinity): number {
+  // One rule call per log, in the tracker's hottest loop: the budget joins the limits once. The
+  // first log is held to the budget alone. Every Limits object has the fields in the order of
+  // the connection's, so that the rule sees one shape.
+  const cap = budget < limits.maxBytes ? { maxBytes: budget, maxLogs: limits.maxLogs } : limits
   let n = 0
-  for (let bytes = 0, size; n < Math.min(logs.length, limits.maxBatchLogs); bytes += logs[n++]!.bytes) {
-    size = bodySize(env, n + 1, bytes + logs[n]!.bytes)
-    if (size > budget || (n && size > limits.maxBatchBytes)) break
+  let bytes = 0
+  while (n < logs.length && fitsInRequest(n, bytes, logs[n]!.bytes, env.bytes, n ? cap : { maxBytes: budget, maxLogs: 1 })) {
+    bytes += logs[n++]!.bytes
   }
   return n
 }

@@ -7,8 +7,8 @@ import type { Batch, Entry, Topic } from './queue.js'
 export interface UnloadHost {
   /** Moves the logs of one request from the front of the topic's queue (or of `from`) into a new batch at the end of its heads. */
   take(t: Topic, budget: number, from?: Batch): Batch | undefined
-  /** Sends a batch on keep-alive; returns its body bytes. */
-  send(t: Topic, b: Batch): number
+  /** Starts an attempt to post a batch on keep-alive; returns its body bytes. */
+  start(t: Topic, b: Batch): number
   /** Takes a batch out of flight, cancelling its request. */
   kill(b: Batch): void
 }
@@ -22,8 +22,9 @@ export interface UnloadHost {
 export function unloadTopic(t: Topic, budget: number, final: boolean | undefined, host: UnloadHost): { budget: number; lost: Entry[] } {
   let stop = false
   let lost: Entry[] = []
-  const send = (from?: Batch) => {
-    for (let b; !stop && (b = host.take(t, budget, from)); ) budget -= host.send(t, b)
+  // Batches taken from the front of `from` (or of the queue) leave while the budget lasts.
+  const leave = (from?: Batch) => {
+    for (let b; !stop && (b = host.take(t, budget, from)); ) budget -= host.start(t, b)
   }
   const runs = t.heads
   t.heads = []
@@ -32,7 +33,7 @@ export function unloadTopic(t: Topic, budget: number, final: boolean | undefined
       t.heads.push(b) // left alone, or already on keep-alive: it survives the page
     } else {
       host.kill(b) // re-sent on keep-alive: a duplicate is possible, counted as retried
-      send(b)
+      leave(b)
       if (b.logs.length) {
         stop = true
         if (final) lost = lost.concat(b.logs)
@@ -40,7 +41,7 @@ export function unloadTopic(t: Topic, budget: number, final: boolean | undefined
       }
     }
   }
-  send()
+  leave()
   // Last resort: the page is going away and these do not fit the keep-alive budget.
   if (final) {
     lost = lost.concat(t.queue.splice(0))

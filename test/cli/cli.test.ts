@@ -205,6 +205,8 @@ describe('numeric flags', () => {
     [['serve', '--max-connections', '0'], '--max-connections: expected a number of connections 1–65535, got "0"'],
     [['demo', '--count', '12.5'], '--count: expected a number of logs 1–1000000, got "12.5"'],
     [['demo', '--count', ''], '--count: expected a number of logs 1–1000000, got ""'],
+    // The names are the package's CompressionName, listed as the help lists them.
+    [['send', '--project', 'p-1', '--endpoint', 'http://localhost:1', '--logstore', 'web', '--compression', 'gzip'], '--compression: expected one of auto, lz4, deflate, none, got "gzip"'],
   ])('%j is a usage error in plain words (exit 2)', async (argv, message) => {
     const r = await mainCaptured(argv)
     expect(r.code).toBe(2)

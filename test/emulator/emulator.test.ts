@@ -8,8 +8,9 @@ import { join } from 'node:path'
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib'
 import { compressSync } from 'lz4-napi'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ERROR_EXAMPLES, type ErrorCode } from '../../generated/spec.js'
+import { ERROR_EXAMPLES, RESERVED_LOG_KEYS, type ErrorCode } from '../../generated/spec.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js'
+import { isWebTrackError, prepare } from '../../src/index.js'
 
 const REQUEST_ID = /^[0-9A-F]{24}$/
 const encoder = new TextEncoder()
@@ -320,10 +321,14 @@ describe('error codes', () => {
     await expectError(await post(emu, bytes, { compress: 'deflate' }), 400, 'InvalidEncoding')
   })
 
-  it('400 InvalidKey: empty, reserved and __tag__: keys', async () => {
-    for (const key of ['', '__topic__', '__source__', '__tags__', '__logs__', '__partition_time__', '__tag__:x']) {
+  it('400 InvalidKey: empty, reserved and __tag__: keys, the same list the client refuses (the spec\'s)', async () => {
+    const listed = ['', '__topic__', '__source__', '__tags__', '__logs__', '__partition_time__', '__time_ns_part__', '__namespace__', '__tag__:x']
+    for (const key of new Set([...listed, ...RESERVED_LOG_KEYS])) {
       await expectError(await post(emu, { __logs__: [{ ok: 'v', [key]: 'v' }] }), 400, 'InvalidKey')
+      expect(() => prepare({ ok: 'v', [key]: 'v' }), key).toThrow(/invalid key/)
     }
+    // Near misses are ordinary keys.
+    for (const key of ['_x', '__tag__', '__topic', '__namespace']) expect((await post(emu, { __logs__: [{ [key]: 'v' }] })).status, key).toBe(200)
     await expectError(await emu.fetch(trackUrl(emu, { query: '?APIVersion=0.6.0&__tag__%3Ax=1' })), 400, 'InvalidKey')
   })
 
@@ -553,12 +558,26 @@ describe('fault injection', () => {
     expect(emu.requests()[0]!.delayedMs).toBeUndefined()
   })
 
-  it('refuses malformed injections', () => {
-    expect(() => emu.inject({ fail: -1 })).toThrow(RangeError)
-    expect(() => emu.inject({ drop: 1.5 })).toThrow(RangeError)
-    expect(() => emu.inject({ fail: 1, status: 200 })).toThrow(RangeError)
-    expect(() => emu.inject({ fail: 1, drop: 1 } as never)).toThrow(RangeError)
-    expect(() => emu.inject({ fail: 1, errorCode: 'Nope' as ErrorCode })).toThrow(RangeError)
+  it('refuses malformed injections with a ValidationError, as the client refuses its options', () => {
+    const cases: [unknown, string][] = [
+      [{ fail: -1 }, 'inject.fail: must be a whole number from 0 to Infinity, got -1'],
+      [{ drop: 1.5 }, 'inject.drop: must be a whole number from 0 to Infinity, got 1.5'],
+      [{ fail: 1, status: 200 }, 'inject.status: must be a whole number from 400 to 599, got 200'],
+      [{ delayMs: 2 ** 31 }, 'inject.delayMs: must be a number from 0 to 2147483647 ms, got 2147483648'],
+      [{ delayMs: 5, count: -1 }, 'inject.count: must be a whole number from 0 to Infinity, got -1'],
+      [{ fail: 1, drop: 1 }, 'inject: give exactly one of fail, drop, ackLoss, delayMs, stall (got fail, drop)'],
+      [{ fail: 1, errorCode: 'Nope' }, 'inject.errorCode: must be one of the spec\'s codes'],
+    ]
+    for (const [injection, message] of cases) {
+      let error: unknown
+      try {
+        emu.inject(injection as never)
+      } catch (e) {
+        error = e
+      }
+      expect(isWebTrackError(error) && error.name, message).toBe('ValidationError')
+      expect((error as Error).message).toContain(message)
+    }
   })
 })
 
@@ -619,12 +638,19 @@ describe('lifecycle', () => {
     await expect(post(own, doc)).rejects.toThrow()
   })
 
-  it('refuses bad options', async () => {
-    await expect(startEmulator({ maxBytes: 0 })).rejects.toThrow(RangeError)
-    await expect(startEmulator({ maxLogs: 1.5 })).rejects.toThrow(RangeError)
-    await expect(startEmulator({ maxRecords: -1 })).rejects.toThrow(/maxRecords must be an integer of at least 0, or Infinity, got -1/)
-    await expect(startEmulator({ maxConnections: 0 })).rejects.toThrow(/maxConnections must be an integer of at least 1/)
-    await expect(startEmulator({ maxConnections: NaN })).rejects.toThrow(RangeError)
+  it('refuses bad options with a ValidationError, as the client refuses its own', async () => {
+    const cases: [EmulatorOptions, string][] = [
+      [{ maxBytes: 0 }, 'maxBytes: must be a whole number from 1 to 9007199254740991, got 0'],
+      [{ maxLogs: 1.5 }, 'maxLogs: must be a whole number from 1 to 9007199254740991, got 1.5'],
+      [{ maxRecords: -1 }, 'maxRecords: must be a whole number from 0 to Infinity, got -1'],
+      [{ maxConnections: 0 }, 'maxConnections: must be a whole number from 1 to Infinity, got 0'],
+      [{ maxConnections: NaN }, 'maxConnections: must be a whole number from 1 to Infinity, got NaN'],
+    ]
+    for (const [options, message] of cases) {
+      const error = await startEmulator(options).then(() => undefined, (e: unknown) => e)
+      expect(isWebTrackError(error) && error.name, message).toBe('ValidationError')
+      expect((error as Error).message).toBe(message)
+    }
   })
 })
 

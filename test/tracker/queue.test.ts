@@ -4,10 +4,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bodySize, envelope } from '../../src/request/encode.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
+import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
 
 const env = envelope('t', '', {})
-const limits = { maxBatchLogs: 4, maxBatchBytes: 200 }
+const limits = { maxLogs: 4, maxBytes: 200 } // the tracker's maxBatchLogs, maxBatchBytes
 const entry = (seq: number, bytes = 10): Entry => ({ json: 'x'.repeat(bytes), bytes, seq })
 
 function topic(logs: Entry[] = [], heads: Batch[] = []): Topic {
@@ -20,6 +20,10 @@ describe('cost', () => {
   it('is each log’s JSON bytes plus LOG_OVERHEAD_BYTES', () => {
     expect(cost([])).toBe(0)
     expect(cost([entry(0, 10), entry(1, 3)])).toBe(13 + 2 * LOG_OVERHEAD_BYTES)
+  })
+
+  it('is never below MIN_LOG_COST: the cost of `{}`', () => {
+    expect(MIN_LOG_COST).toBe(cost([{ json: '{}', bytes: 2 }]))
   })
 })
 
@@ -39,7 +43,7 @@ describe('ready', () => {
   it('a full batch is ready at once: by count, or by body bytes', () => {
     expect(ready(topic([0, 1, 2, 3].map((i) => entry(i))), limits, 0)).toBe(true)
     const big = topic([entry(0, 100), entry(1, 100)])
-    expect(bodySize(env, 2, 200)).toBeGreaterThanOrEqual(limits.maxBatchBytes)
+    expect(bodySize(env, 2, 200)).toBeGreaterThanOrEqual(limits.maxBytes)
     expect(ready(big, limits, 0)).toBe(true)
   })
 
@@ -59,20 +63,23 @@ describe('fit', () => {
   it('takes at most maxBatchLogs, and never past maxBatchBytes or the budget', () => {
     const logs = [0, 1, 2, 3, 4, 5].map((i) => entry(i, 10))
     expect(fit(logs, env, limits)).toBe(4)
-    expect(fit(logs, env, { ...limits, maxBatchBytes: bodySize(env, 2, 20) })).toBe(2)
+    expect(fit(logs, env, { ...limits, maxBytes: bodySize(env, 2, 20) })).toBe(2)
     expect(fit(logs, env, limits, bodySize(env, 3, 30))).toBe(3)
     expect(fit(logs, env, limits, bodySize(env, 1, 10) - 1)).toBe(0) // not even one fits the budget
   })
 
-  it('a first log larger than maxBatchBytes still leaves, alone (push made sure it fits a request)', () => {
+  it('a first log larger than maxBatchBytes still leaves, alone (push made sure it fits a request), within the budget', () => {
     expect(fit([entry(0, 500), entry(1, 1)], env, limits)).toBe(1)
+    expect(fit([entry(0, 500), entry(1, 1)], env, limits, bodySize(env, 1, 500))).toBe(1)
+    expect(fit([entry(0, 500), entry(1, 1)], env, limits, bodySize(env, 1, 500) - 1)).toBe(0)
+    expect(fit([], env, limits)).toBe(0)
   })
 
   it('greedy and exact, for any sizes (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 80, max: 600 }), (sizes, maxBatchLogs, maxBatchBytes) => {
         const logs = sizes.map((b, i) => entry(i, b))
-        const n = fit(logs, env, { maxBatchLogs, maxBatchBytes })
+        const n = fit(logs, env, { maxLogs: maxBatchLogs, maxBytes: maxBatchBytes })
         const used = (k: number) => bodySize(env, k, sizes.slice(0, k).reduce((a, b) => a + b, 0))
         expect(n).toBeGreaterThanOrEqual(1)
         expect(n).toBeLessThanOrEqual(maxBatchLogs)
