@@ -193,22 +193,27 @@ const STAND_IN = `export default (o) => ({ async POST(path, init) {
   return { response, error }
 } })`
 
-// Issue 6's budgets (5 / 6.5 / 8 kB) are missed, and the note says why: openapi-fetch is most of
+// Issue 6's budgets (5 / 6.5 / 8 kB) were missed, and the note said why: openapi-fetch is most of
 // the gap. Checked here, so the claim cannot go stale: openapi-fetch's `createClient` alone is
-// over half the core budget, and with the stand-in for it every budget holds with every feature
-// of ours kept. The stand-in is shown to work against the emulator.
+// over half the core budget, and takes more than 2 kB off each bundle when a stand-in replaces
+// it. (With the stand-in every budget held until issues 12 and 18 added plain-word errors and
+// option checks; docs/benchmarks.md states the stand-in sizes of today, checked here too.)
+// The stand-in is shown to work against the emulator.
 describe('what the size budgets are up against (gzip level 9 of the minified bundle)', () => {
   const budgets = { core: 5000, coreLz4: 6500, trackerLz4: 8000 }
 
-  it('openapi-fetch alone is over half the core budget; with a stand-in, every budget holds', async () => {
+  it('openapi-fetch alone is over half the core budget, and over 2 kB of each bundle; the doc states the stand-in sizes', async () => {
     const alone = gz((await bundle("import createClient from 'openapi-fetch'; globalThis.x = createClient")).upFront)
     expect(alone).toBeGreaterThan(budgets.core / 2)
+    const standIns: string[] = []
     for (const name of Object.keys(budgets) as (keyof typeof budgets)[]) {
       const code = apps[name]
       const [real, standIn] = [gz((await bundle(code)).upFront), gz((await bundle(code, { standIn: true })).upFront)]
       expect(real - standIn, `${name}: what openapi-fetch adds`).toBeGreaterThan(2000)
-      expect(standIn, `${name} with the stand-in`).toBeLessThanOrEqual(budgets[name])
+      standIns.push((standIn / 1000).toFixed(2))
     }
+    const doc = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8').replace(/\s+/g, ' ')
+    expect(doc, 'docs/benchmarks.md: the stand-in sizes').toContain(`(${standIns.join(' / ')} kB today,`)
   })
 
   it('the stand-in is a working client: a send through it is stored by the emulator', async () => {
