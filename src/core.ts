@@ -24,7 +24,6 @@ export {
   TimeoutError,
   SendError,
   isWebTrackError,
-  isRetryableStatus,
 } from './errors.js'
 export type { ServiceErrorCode } from './errors.js'
 export type { ErrorCode } from '../generated/spec.js'
@@ -32,6 +31,6 @@ export { ERROR_CODES } from '../generated/spec.js'
 export type { Envelope, EncodedLog } from './request/encode.js'
 export type { Log, LogInput } from './request/normalize.js'
 export type { RetryInfo, RetryOption, RetryPolicy } from './transport/retry.js'
-export { DEFAULT_RETRY } from './transport/retry.js'
+export { DEFAULT_RETRY, isRetryableStatus } from './transport/retry.js'
 export { createTracker, DEFAULT_MAX_QUEUE_BYTES, LOG_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES, TRACKER_DEFAULTS } from './tracker/index.js'
 export type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, SentInfo, Tracker, TrackerOptions, TrackerStats } from './tracker/index.js'

@@ -2,6 +2,7 @@
 // `name` so that `isWebTrackError` works across realms (iframes, workers, bundles with two
 // copies of the package), where `instanceof` does not. Fields are assigned in constructors, not
 // declared as class fields: an es2020 build would wrap each class field in a helper call.
+import { isRetryableStatus } from './transport/retry.js'
 import type { ErrorCode } from '../generated/spec.js'
 
 /** A documented service error code, or any other code the service may add later. */
@@ -58,13 +59,6 @@ export class ServiceError extends WebTrackError {
   }
 }
 
-/**
- * 5xx, 429 and the 403 quota codes (`WriteQuotaExceed`, `ShardWriteQuotaExceed`) may succeed
- * later; every other 4xx will not.
- */
-export function isRetryableStatus(status: number, errorCode?: string): boolean {
-  return status > 499 || status === 429 || (status === 403 && /^(Shard)?WriteQuotaExceed$/.test(errorCode!))
-}
 
 /** What an error says: its message (or the value itself), as text. */
 export const reason = (error: unknown): string => String((error as { message?: unknown } | undefined)?.message ?? error)

@@ -1,17 +1,13 @@
 // Classifying an answer: a non-2xx response becomes a ServiceError carrying the service's code,
 // message and request id, whatever shape the body has.
 import { ServiceError } from '../errors.js'
+import { retryAfterMs } from './retry.js'
 
 /**
  * Builds the error of a failed answer, a redirect included. `body` is what openapi-fetch parsed: the JSON error
  * object, or the raw text when the body was not JSON (a proxy's HTML page, say).
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
-  // The wait the server asked for (`Retry-After`, seconds or an HTTP date), if any and at most
-  // a minute; longer waits are the backoff's job, not the server's to impose. -1: none asked.
-  const retryAfter = response.headers.get('retry-after')
-  const seconds = Number(retryAfter)
-  const retryAfterMs = retryAfter ? (Number.isFinite(seconds) ? seconds * 1000 : Date.parse(retryAfter) - Date.now()) : -1
   // The body is what the server sent, whatever the spec says: a field may be missing or not a string.
   const json = typeof (body as { errorCode?: unknown } | undefined)?.errorCode === 'string' ? (body as { errorCode: string; errorMessage?: string | number }) : undefined
   const status = response.status
@@ -30,6 +26,6 @@ export function serviceError(response: Response, body: unknown, url: string): Se
         : (typeof body === 'string' && body.slice(0, 200)) || response.statusText || 'no error body',
     requestId: response.headers.get('x-log-requestid') ?? undefined,
     url,
-    retryAfterMs: retryAfterMs >= 0 && retryAfterMs <= 60_000 ? retryAfterMs : undefined,
+    retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
   })
 }

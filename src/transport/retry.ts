@@ -4,8 +4,9 @@
 // "full jitter": spreads the retries of many clients hitting one outage), capped, limited in
 // count. A run of failures (an outage) may also get a time window: the tracker keeps retrying
 // a topic while its outage is younger than `maxRetryMs`, even once the count is spent.
-// What makes an error retryable is decided where the error is made: `isRetryableStatus` in
-// errors.ts (5xx, 429, the 403 quota codes) and the `Retry-After` wait in classify.ts.
+// What makes an answer retryable (`isRetryableStatus`: 5xx, 429, the 403 quota codes) and how
+// long the server asks to wait (`retryAfterMs`) are here too; errors.ts and classify.ts call them
+// where the error is made.
 import { checkOption, MAX_TIMER_MS } from '../check-option.js'
 import type { WebTrackError } from '../errors.js'
 
@@ -35,6 +36,24 @@ export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
   const check = (name: keyof RetryPolicy, max = MAX_TIMER_MS, unit = ' ms') => checkOption(`retry.${name}`, p[name], DEFAULT_RETRY[name], 0, max, unit)
   // A limit of `Infinity` retries until the request succeeds or the signal aborts.
   return { limit: check('limit', Infinity, ''), baseDelayMs: check('baseDelayMs'), maxDelayMs: check('maxDelayMs') }
+}
+
+/**
+ * 5xx, 429 and the 403 quota codes (`WriteQuotaExceed`, `ShardWriteQuotaExceed`) may succeed
+ * later; every other 4xx will not.
+ */
+export function isRetryableStatus(status: number, errorCode?: string): boolean {
+  return status > 499 || status === 429 || (status === 403 && /^(Shard)?WriteQuotaExceed$/.test(errorCode!))
+}
+
+/**
+ * The wait a `Retry-After` header asks for (seconds, or an HTTP date), if it is readable and at
+ * most a minute; longer waits are the backoff's job, not the server's to impose.
+ */
+export function retryAfterMs(header: string | null): number | undefined {
+  const seconds = Number(header)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header!) - Date.now()
+  return header && ms >= 0 && ms <= 60_000 ? ms : undefined
 }
 
 /** Delay before retry number `retry` (0-based): uniform in [0, min(max, base × 2^retry)). */
