@@ -43,6 +43,37 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/logstores/{logstore}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description Logstore name (3–63 characters of lowercase letters, digits, `-` and `_`).
+                 * @example web
+                 */
+                logstore: components["parameters"]["Logstore"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a batch of logs of one topic, signed
+         * @description The signed write of the official `@aliyun-sls/web-sts-plugin`: the same JSON envelope as
+         *     `/track`, posted to the Logstore itself and signed, so that the Logstore can refuse
+         *     anonymous writes. Browsers cannot set `Date`, so the signed time travels in `x-log-date`.
+         *     The body may be compressed with LZ4 or deflate as on `/track`; `Content-MD5` and the
+         *     signature then cover the compressed bytes as sent, and `x-log-bodyrawsize` gives the size
+         *     before compression.
+         */
+        post: operations["putLogsSigned"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -79,6 +110,21 @@ export interface components {
         /** @description The body of every error answer. */
         ErrorResponse: {
             errorCode: components["schemas"]["ErrorCode"];
+            /** @description Human-readable message. */
+            errorMessage: string;
+        };
+        /**
+         * @description Documented authentication error codes of the signed write (the service's common error
+         *     codes). An expired or invalid STS token is `Unauthorized`, told apart by its message; the
+         *     service has no `SecurityTokenExpired` code (that one is Object Storage Service's). A
+         *     request outside the 15-minute window is `RequestTimeExpired` in the current error-code
+         *     page and `RequestTimeTooSkewed` in older editions.
+         * @enum {string}
+         */
+        AuthErrorCode: "SignatureNotMatch" | "Unauthorized" | "InvalidAccessKeyId" | "RequestTimeExpired" | "RequestTimeTooSkewed" | "InvalidRequestTime" | "MissingParameter" | "ParameterInvalid";
+        /** @description The body of an error answer to a signed write. */
+        SignedErrorResponse: {
+            errorCode: components["schemas"]["ErrorCode"] | components["schemas"]["AuthErrorCode"];
             /** @description Human-readable message. */
             errorMessage: string;
         };
@@ -134,6 +180,32 @@ export interface components {
                 "application/json": components["schemas"]["ErrorResponse"];
             };
         };
+        /**
+         * @description The request was malformed, violated a limit (every answer of `BadRequest` applies), or
+         *     failed a check of its time or authentication headers.
+         */
+        SignedBadRequest: {
+            headers: {
+                "x-log-requestid": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SignedErrorResponse"];
+            };
+        };
+        /**
+         * @description The signature, the AccessKey or the STS token was refused. Re-signing the same request
+         *     does not help; new credentials may (an expired STS token).
+         */
+        Unauthorized: {
+            headers: {
+                "x-log-requestid": components["headers"]["RequestId"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["SignedErrorResponse"];
+            };
+        };
     };
     parameters: {
         /**
@@ -158,6 +230,30 @@ export interface components {
         ApiVersionQuery: "0.6.0";
         /** @description API version. */
         ApiVersionQueryRequired: "0.6.0";
+        /** @description API version. */
+        ApiVersionHeaderRequired: "0.6.0";
+        /**
+         * @description Length in bytes of the body before compression (the UTF-8 JSON document).
+         * @example 1234
+         */
+        BodyRawSizeRequired: number;
+        /**
+         * @description MD5 of the body as sent, as 32 uppercase hexadecimal digits: of the compressed bytes when
+         *     `x-log-compresstype` is set (the "request body" whose length is `Content-Length`).
+         * @example 49DFDD54B01CBCD2D2AB5E9E5EE6B9B9
+         */
+        ContentMd5: string;
+        /** @description Signature algorithm of `Authorization`. */
+        SignatureMethod: "hmac-sha1";
+        /**
+         * @description Time of the request, RFC 1123 in GMT. It replaces `Date`, which browsers cannot set, as the
+         *     time that is signed and checked (within 15 minutes of the service's clock); it is not
+         *     itself a signed header.
+         * @example Mon, 03 Jan 2010 08:33:47 GMT
+         */
+        LogDate: string;
+        /** @description The STS security token, with STS temporary credentials only; signed. */
+        SecurityToken: string;
     };
     requestBodies: never;
     headers: {
@@ -295,6 +391,76 @@ export interface operations {
                 };
                 content?: never;
             };
+        };
+    };
+    putLogsSigned: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description API version. */
+                "x-log-apiversion": components["parameters"]["ApiVersionHeaderRequired"];
+                /**
+                 * @description Length in bytes of the body before compression (the UTF-8 JSON document).
+                 * @example 1234
+                 */
+                "x-log-bodyrawsize": components["parameters"]["BodyRawSizeRequired"];
+                /**
+                 * @description Compression of the body: `lz4` is a raw LZ4 block, `deflate` is zlib-wrapped (RFC 1950).
+                 *     Absent for an uncompressed body.
+                 */
+                "x-log-compresstype"?: components["parameters"]["CompressType"];
+                /**
+                 * @description MD5 of the body as sent, as 32 uppercase hexadecimal digits: of the compressed bytes when
+                 *     `x-log-compresstype` is set (the "request body" whose length is `Content-Length`).
+                 * @example 49DFDD54B01CBCD2D2AB5E9E5EE6B9B9
+                 */
+                "Content-MD5": components["parameters"]["ContentMd5"];
+                /** @description Signature algorithm of `Authorization`. */
+                "x-log-signaturemethod": components["parameters"]["SignatureMethod"];
+                /**
+                 * @description Time of the request, RFC 1123 in GMT. It replaces `Date`, which browsers cannot set, as the
+                 *     time that is signed and checked (within 15 minutes of the service's clock); it is not
+                 *     itself a signed header.
+                 * @example Mon, 03 Jan 2010 08:33:47 GMT
+                 */
+                "x-log-date": components["parameters"]["LogDate"];
+                /** @description The STS security token, with STS temporary credentials only; signed. */
+                "x-acs-security-token"?: components["parameters"]["SecurityToken"];
+            };
+            path: {
+                /**
+                 * @description Logstore name (3–63 characters of lowercase letters, digits, `-` and `_`).
+                 * @example web
+                 */
+                logstore: components["parameters"]["Logstore"];
+            };
+            cookie?: never;
+        };
+        /**
+         * @description The logs, as JSON (`application/json`), or that document compressed as named by
+         *     `x-log-compresstype` (`application/octet-stream`). The raw body is at most 3 MB and
+         *     holds at most 4096 logs.
+         */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrackBody"];
+                "application/octet-stream": Uint8Array | Blob;
+            };
+        };
+        responses: {
+            /** @description The logs were accepted. The body is empty. */
+            200: {
+                headers: {
+                    "x-log-requestid": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["SignedBadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

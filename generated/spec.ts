@@ -76,6 +76,75 @@ export const ERROR_EXAMPLES = {
     "errorMessage": "Specified Server Error Message."
   }
 } as const
+export const SIGNATURE_METHOD = "hmac-sha1" as const
+export const AUTH_ERROR_CODES = [
+  "SignatureNotMatch",
+  "Unauthorized",
+  "InvalidAccessKeyId",
+  "RequestTimeExpired",
+  "RequestTimeTooSkewed",
+  "InvalidRequestTime",
+  "MissingParameter",
+  "ParameterInvalid"
+] as const
+export const AUTH_ERROR_EXAMPLES = {
+  "RequestTimeExpired": {
+    "status": 400,
+    "errorCode": "RequestTimeExpired",
+    "errorMessage": "Request time Mon, 03 Jan 2010 08:33:47 GMT has been expired while server time is Mon, 03 Jan 2010 09:00:00 GMT."
+  },
+  "RequestTimeTooSkewed": {
+    "status": 400,
+    "errorCode": "RequestTimeTooSkewed",
+    "errorMessage": "Request time exceeds server time more than 15 minutes."
+  },
+  "InvalidRequestTime": {
+    "status": 400,
+    "errorCode": "InvalidRequestTime",
+    "errorMessage": "Request time yesterday not follow RFC822 spec."
+  },
+  "MissingParameter": {
+    "status": 400,
+    "errorCode": "MissingParameter",
+    "errorMessage": "Missing http extend header key : x-log-date."
+  },
+  "ParameterInvalid": {
+    "status": 400,
+    "errorCode": "ParameterInvalid",
+    "errorMessage": "x-log-signaturemethod: hmac-md5 pair is invalid."
+  },
+  "SignatureNotMatch": {
+    "status": 401,
+    "errorCode": "SignatureNotMatch",
+    "errorMessage": "Signature RLETq4u7sWb3cssZIhsun1234= not matched."
+  },
+  "Unauthorized": {
+    "status": 401,
+    "errorCode": "Unauthorized",
+    "errorMessage": "The AccessKeyId is unauthorized."
+  },
+  "SecurityTokenExpired": {
+    "status": 401,
+    "errorCode": "Unauthorized",
+    "errorMessage": "The security token you provided has expired."
+  },
+  "SecurityTokenInvalid": {
+    "status": 401,
+    "errorCode": "Unauthorized",
+    "errorMessage": "The security token you provided is invalid."
+  },
+  "AccessKeyIdNotFound": {
+    "status": 401,
+    "errorCode": "Unauthorized",
+    "errorMessage": "AccessKeyId not found: LTAI5tExampleKeyId"
+  },
+  "InvalidAccessKeyId": {
+    "status": 401,
+    "errorCode": "InvalidAccessKeyId",
+    "errorMessage": "The access key id you provided is invalid: LTAI5tExampleKeyId."
+  }
+} as const
 export const PROJECT_NAME: RegExp = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/
 export const LOGSTORE_NAME: RegExp = /^[a-z0-9][a-z0-9_-]{1,61}[a-z0-9]$/
 export type ErrorCode = (typeof ERROR_CODES)[number]
+export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number]

@@ -30,19 +30,33 @@ async function schemaTs(spec) {
   return astToString(ast)
 }
 
-// Values that code needs at run time and that must move with the spec.
+// The status under which any operation answers with the shared response `name`.
+function statusOf(doc, name) {
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item)) {
+      for (const [status, r] of Object.entries(op?.responses ?? {})) {
+        if (r.$ref === `#/components/responses/${name}`) return Number(status)
+      }
+    }
+  }
+  throw new Error(`components.responses.${name} is used by no operation`)
+}
+
+// Values that code needs at run time and that must move with the spec. ERROR_EXAMPLES holds one
+// answer per code of ErrorCode (the first documented); AUTH_ERROR_EXAMPLES one per example name
+// of the authentication answers, since one code (Unauthorized) has several documented causes.
 function specTs(doc) {
   const schemas = doc.components.schemas
   const params = doc.components.parameters
   const examples = {}
+  const authExamples = {}
   for (const [name, response] of Object.entries(doc.components.responses)) {
-    const status = Number(
-      Object.entries(doc.paths['/logstores/{logstore}/track'].post.responses).find(
-        ([, r]) => r.$ref === `#/components/responses/${name}`,
-      )[0],
-    )
-    for (const ex of Object.values(response.content['application/json'].examples)) {
-      examples[ex.value.errorCode] ??= { status, errorMessage: ex.value.errorMessage }
+    const status = statusOf(doc, name)
+    for (const [exampleName, ex] of Object.entries(response.content['application/json'].examples)) {
+      const { errorCode, errorMessage } = ex.value
+      if (schemas.ErrorCode.enum.includes(errorCode)) examples[errorCode] ??= { status, errorMessage }
+      else if (schemas.AuthErrorCode.enum.includes(errorCode)) authExamples[exampleName] = { status, errorCode, errorMessage }
+      else throw new Error(`example ${exampleName} of ${name}: ${errorCode} is in no error-code enum`)
     }
   }
   // A log key may not be one of an enum, nor start with a literal prefix (`^` and no other
@@ -60,6 +74,9 @@ function specTs(doc) {
     RESERVED_LOG_KEYS: refused.find((s) => s.enum).enum,
     TAG_KEY_PREFIX: prefix.slice(1),
     ERROR_EXAMPLES: examples,
+    SIGNATURE_METHOD: params.SignatureMethod.schema.enum[0],
+    AUTH_ERROR_CODES: schemas.AuthErrorCode.enum,
+    AUTH_ERROR_EXAMPLES: authExamples,
   }
   let out = ''
   for (const [name, value] of Object.entries(constants)) {
@@ -72,6 +89,7 @@ function specTs(doc) {
     out += `export const ${name}: RegExp = /${pattern}/\n`
   }
   out += `export type ErrorCode = (typeof ERROR_CODES)[number]\n`
+  out += `export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number]\n`
   return out
 }
 

@@ -1,6 +1,7 @@
 // The package as users get it: built, packed, linted by publint and attw, importable from ESM
-// and CJS, runtime dependencies limited to openapi-fetch and fflate, the CLI runnable.
-import { readFileSync } from 'node:fs'
+// and CJS, runtime dependencies limited to openapi-fetch and fflate (and @noble/hashes for
+// request signing), the CLI runnable.
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -16,8 +17,14 @@ beforeAll(() => {
 }, 180_000)
 
 describe('package', () => {
-  it('has only openapi-fetch and fflate as runtime dependencies', () => {
-    expect(Object.keys(pkg.dependencies).sort()).toEqual(['fflate', 'openapi-fetch'])
+  it('has only openapi-fetch and fflate as runtime dependencies, and @noble/hashes for the signing step alone', () => {
+    expect(Object.keys(pkg.dependencies).sort()).toEqual(['@noble/hashes', 'fflate', 'openapi-fetch'])
+    // Issue 15 allows @noble/hashes for request signing only: no module outside src/sign/ imports it.
+    const importers = (readdirSync(join(root, 'src'), { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts') && readFileSync(join(root, 'src', file), 'utf8').includes("from '@noble/hashes"))
+      .map((file) => file.replaceAll('\\', '/'))
+    expect(importers.length).toBeGreaterThan(0)
+    expect(importers.filter((file) => !file.startsWith('sign/'))).toEqual([])
     expect(pkg.type).toBe('module')
     expect(pkg.sideEffects).toBe(false)
     expect(pkg.engines.node).toBe('>=18')

@@ -4,7 +4,20 @@ import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { AUTH_ERROR_CODES, AUTH_ERROR_EXAMPLES } from '../generated/spec.js'
 import { bin, root, run } from './support/run.js'
+
+interface SpecOperation {
+  security?: Record<string, string[]>[]
+  parameters?: { $ref: string }[]
+  requestBody?: { content: Record<string, unknown> }
+}
+interface SpecDoc {
+  security: unknown[]
+  paths: Record<string, { post?: SpecOperation }>
+  components: { securitySchemes?: Record<string, unknown>; parameters: Record<string, { name: string; required?: boolean }> }
+}
 
 const tmp = join(root, '.tmp', `spec-${process.pid}`)
 mkdirSync(tmp, { recursive: true })
@@ -24,6 +37,29 @@ describe('openapi/webtracking.yaml', () => {
     for (const code of ['PostBodyInvalid', 'PostBodyTooLarge', 'PostBodyUncompressError', 'InvalidTimestamp', 'InvalidEncoding', 'InvalidKey', 'ProjectNotExist', 'LogStoreNotExist', 'InternalServerError']) {
       expect(spec).toMatch(new RegExp(`errorCode: ${code},`))
     }
+  })
+
+  it('describes the signed write: its path, signed headers, security scheme and authentication errors with statuses', () => {
+    const doc = parse(readFileSync(join(root, 'openapi/webtracking.yaml'), 'utf8')) as SpecDoc
+    const op = doc.paths['/logstores/{logstore}']!.post!
+    expect(op.security).toEqual([{ LogSignature: [] }])
+    expect(doc.components.securitySchemes!.LogSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' })
+    const params = op.parameters!.map((p) => doc.components.parameters[p.$ref.split('/').pop()!]!)
+    expect(params.map((p) => `${p.name}${p.required ? '' : '?'}`).sort()).toEqual(
+      ['Content-MD5', 'x-acs-security-token?', 'x-log-apiversion', 'x-log-bodyrawsize', 'x-log-compresstype?', 'x-log-date', 'x-log-signaturemethod'].sort(),
+    )
+    expect(Object.keys(op.requestBody!.content).sort()).toEqual(['application/json', 'application/octet-stream'])
+    // The documented statuses (error-code page of the SLS API reference): 400 for time and
+    // header faults, 401 for the signature, the AccessKey and the STS token.
+    const expected = { SignatureNotMatch: 401, Unauthorized: 401, InvalidAccessKeyId: 401, RequestTimeExpired: 400, RequestTimeTooSkewed: 400, InvalidRequestTime: 400, MissingParameter: 400, ParameterInvalid: 400 }
+    expect([...AUTH_ERROR_CODES].sort()).toEqual(Object.keys(expected).sort())
+    for (const [code, status] of Object.entries(expected)) {
+      expect(Object.values(AUTH_ERROR_EXAMPLES).filter((e) => e.errorCode === code).map((e) => e.status), code).toContain(status)
+    }
+    expect(AUTH_ERROR_EXAMPLES.SecurityTokenExpired).toEqual({ status: 401, errorCode: 'Unauthorized', errorMessage: 'The security token you provided has expired.' })
+    // The anonymous operations stay anonymous.
+    expect(doc.security).toEqual([])
+    expect(doc.paths['/logstores/{logstore}/track']!.post!.security).toBeUndefined()
   })
 })
 
