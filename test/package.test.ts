@@ -157,7 +157,15 @@ interface Chunk {
   /** Files that put code in the chunk (an import tree-shaken to nothing is still an input). */
   inputs: string[]
 }
-async function bundle(code: string, { standIn = false, platform = 'browser' as 'browser' | 'node', splitting = true } = {}): Promise<{ upFront: Chunk[]; onDemand: Chunk[] }> {
+interface BundleOptions {
+  standIn?: boolean
+  platform?: 'browser' | 'node'
+  splitting?: boolean
+}
+async function bundle(
+  code: string,
+  { standIn = false, platform = 'browser', splitting = true }: BundleOptions = {},
+): Promise<{ upFront: Chunk[]; onDemand: Chunk[] }> {
   const { build } = await import('esbuild')
   const plugins = standIn
     ? [{ name: 'stand-in', setup: (b: import('esbuild').PluginBuild) => {

@@ -123,8 +123,8 @@ describe('scripts/provision.mjs installing', () => {
 describe('a test whose runtime is missing', () => {
   // The real runtimes test file against an empty cache, in a vitest of its own.
   function vitest(ci: string) {
-    const env: Record<string, string | undefined> = { ...process.env, SLS_WEBTRACK_CACHE: join(scratch, 'empty-cache'), CI: ci, NO_COLOR: '1' }
-    for (const k of Object.keys(env)) if (k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV') delete env[k]
+    const outer = Object.entries(process.env).filter(([k]) => !(k.startsWith('VITEST') || k === 'TEST' || k === 'NODE_ENV'))
+    const env = { ...Object.fromEntries(outer), SLS_WEBTRACK_CACHE: join(scratch, 'empty-cache'), CI: ci, NO_COLOR: '1' }
     const r = spawnSync(bin('vitest'), ['run', 'test/runtimes.test.ts'], { cwd: root, env, encoding: 'utf8', timeout: 120_000 })
     return { status: r.status, out: `${r.stdout}${r.stderr}` }
   }

@@ -7,7 +7,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (error: unknown) => {
-    process.stderr.write(`sls-webtrack: ${(error as Error)?.stack ?? String(error)}\n`)
+    process.stderr.write(`sls-webtrack: ${String((error as { stack?: unknown } | null | undefined)?.stack ?? error)}\n`)
     process.exitCode = 1
   },
 )

@@ -20,7 +20,9 @@ function version(): string {
 const COMPRESSION: Record<CompressionName, true> = { auto: true, lz4: true, deflate: true, none: true }
 const COMPRESSION_NAMES = Object.keys(COMPRESSION) as CompressionName[]
 
-const HELP: Record<string, string> = {
+type Command = 'serve' | 'send' | 'demo'
+
+const HELP: Record<Command | 'main', string> = {
   main: `sls-webtrack — Alibaba Cloud Log Service web tracking, from the command line
 
 Usage: sls-webtrack <command> [options]
@@ -70,18 +72,18 @@ function runServe(args: string[]): Promise<number> {
     },
   })
   return serve({
-    port: wholeNumber('port', values.port!, 'a port number', 0, 65535),
-    host: values.host!,
+    port: wholeNumber('port', values.port, 'a port number', 0, 65535),
+    host: values.host,
     store: values.store,
     quiet: values.quiet ?? false,
-    maxRecords: wholeNumber('max-records', values['max-records']!, 'a number of records', 0, 1_000_000),
-    maxConnections: wholeNumber('max-connections', values['max-connections']!, 'a number of connections', 1, 65535),
+    maxRecords: wholeNumber('max-records', values['max-records'], 'a number of records', 0, 1_000_000),
+    maxConnections: wholeNumber('max-connections', values['max-connections'], 'a number of connections', 1, 65535),
   })
 }
 
 function runDemo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { count: { type: 'string', default: '10000' } } })
-  return demo(wholeNumber('count', values.count!, 'a number of logs', 1, 1_000_000))
+  return demo(wholeNumber('count', values.count, 'a number of logs', 1, 1_000_000))
 }
 
 function runSend(args: string[]): Promise<number> {
@@ -104,7 +106,7 @@ function runSend(args: string[]): Promise<number> {
     if (eq <= 0) throw new UsageError(`--tag: expected key=value, got ${visible(JSON.stringify(t))}`)
     tags[t.slice(0, eq)] = t.slice(eq + 1)
   }
-  const compression = values.compression!
+  const compression = values.compression
   if (!Object.hasOwn(COMPRESSION, compression)) {
     throw new UsageError(`--compression: expected one of ${COMPRESSION_NAMES.join(', ')}, got ${visible(JSON.stringify(compression))}`)
   }
@@ -120,7 +122,9 @@ function runSend(args: string[]): Promise<number> {
   })
 }
 
-const COMMANDS: Record<string, (args: string[]) => Promise<number>> = { serve: runServe, send: runSend, demo: runDemo }
+const COMMANDS: Record<Command, (args: string[]) => Promise<number>> = { serve: runServe, send: runSend, demo: runDemo }
+
+const isCommand = (name: string): name is Command => Object.hasOwn(COMMANDS, name)
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -133,8 +137,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(HELP.main + '\n')
     return 0
   }
-  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined
-  if (!run) {
+  if (!isCommand(command)) {
     process.stderr.write(`unknown command ${visible(JSON.stringify(command))}\n\n${HELP.main}\n`)
     return 2
   }
@@ -143,11 +146,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP[command] + '\n')
       return 0
     }
-    return await run(rest)
+    return await COMMANDS[command](rest)
   } catch (e) {
     // A usage mistake gets the command's help; anything else, the message alone.
-    const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    process.stderr.write(`sls-webtrack ${command}: ${visible((e as Error).message)}\n${usage ? `\n${HELP[command]}\n` : ''}`)
+    const code = (e as { code?: unknown } | null | undefined)?.code
+    const usage = e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+    const message = visible(e instanceof Error ? e.message : String(e))
+    process.stderr.write(`sls-webtrack ${command}: ${message}\n${usage ? `\n${HELP[command]}\n` : ''}`)
     return usage ? 2 : 1
   }
 }

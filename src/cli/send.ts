@@ -4,7 +4,20 @@
 // batches in a row, it stops and says which lines were not sent. The exit code says whether
 // anything was skipped or not sent.
 import { createReadStream } from 'node:fs'
-import { createClient, fitsInRequest, isWebTrackError, prepare, sendBatch, target as resolveTarget, type CompressionName, type LogInput, type PreparedLog } from '../index.js'
+import {
+  createClient,
+  fitsInRequest,
+  isWebTrackError,
+  prepare,
+  sendBatch,
+  target as resolveTarget,
+  type Client,
+  type CompressionName,
+  type Limits,
+  type LogInput,
+  type PreparedLog,
+  type Target,
+} from '../index.js'
 import { bytes, plural, visible } from './format.js'
 import { inputLines, type InputLine } from './lines.js'
 import { localhostFetch } from './localhost-fetch.js'
@@ -59,13 +72,147 @@ class Unsent {
   /** `lines 1–5000, 5003 and 9001–end` */
   toString(): string {
     const parts = this.spans.map(([a, b]) => (a === b ? `${a}` : `${a}–${b === Infinity ? 'end' : b}`))
-    const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : parts[0]
+    const list = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]!}` : parts[0]!
     return `${parts.length === 1 && !parts[0]!.includes('–') ? 'line' : 'lines'} ${list}`
   }
 }
 
 function lineProblem(line: Exclude<InputLine, { text: string }>, maxBytes: number): string {
   return line.skipped === 'too long' ? `${bytes(line.bytes)}, longer than a request may be (${bytes(maxBytes)}); skipped` : 'not valid UTF-8; skipped'
+}
+
+/**
+ * A line checked and serialised once (`prepare`), ready to go as it is; or, when it cannot go,
+ * why, in words. Its exact size must leave it room in a request by the packing rule.
+ */
+function prepareLine(text: string, number: number, envelopeBytes: number, limits: Limits): PreparedLog | string {
+  let prepared: PreparedLog
+  try {
+    prepared = prepare(JSON.parse(text) as LogInput, number)
+  } catch (e) {
+    if (isWebTrackError(e)) return e.message.replace(/^logs\[\d+\]/, 'log')
+    if (e instanceof SyntaxError) return `invalid JSON (${e.message})`
+    return e instanceof Error ? e.message : String(e)
+  }
+  if (!fitsInRequest(0, 0, prepared.bytes, envelopeBytes, limits)) {
+    return `log: ${prepared.bytes} bytes cannot fit in one request (room for ${limits.maxBytes - envelopeBytes})`
+  }
+  return prepared
+}
+
+/**
+ * One run of `send`: the batch being filled, the totals, the lines not sent, and what is said on
+ * stderr (on a terminal, a progress line that each message starts below).
+ */
+class SendRun {
+  readonly #client: Client
+  readonly #target: Target
+  readonly #err: NodeJS.WritableStream
+  readonly #tty: boolean
+  readonly #started = Date.now()
+  readonly #totals: Totals = { sent: 0, failed: 0, bad: 0, requests: 0, rawBytes: 0, wireBytes: 0 }
+  readonly #unsent = new Unsent()
+  #unreachableInARow = 0
+  #batch: PreparedLog[] = []
+  #batchBytes = 0
+  #batchLines: [number, number] = [0, 0]
+
+  constructor(client: Client, err: NodeJS.WritableStream) {
+    this.#client = client
+    this.#target = resolveTarget(client)
+    this.#err = err
+    // Any writable stream may stand in for stderr; only a terminal's has `isTTY`.
+    this.#tty = (err as { isTTY?: unknown }).isTTY === true
+  }
+
+  get envelopeBytes(): number {
+    return this.#target.envelope.bytes
+  }
+
+  /** A line that cannot go: counted, reported, skipped. */
+  bad(number: number, problem: string): void {
+    this.#totals.bad++
+    this.#say(`line ${number}: ${visible(problem)}`)
+  }
+
+  /**
+   * Adds a log to the batch; a batch it would overflow (by the packing rule) is sent first.
+   * Resolves false, adding nothing, when the service has been out of reach for too many batches
+   * in a row to go on.
+   */
+  async add(log: PreparedLog, number: number): Promise<boolean> {
+    if (!fitsInRequest(this.#batch.length, this.#batchBytes, log.bytes, this.envelopeBytes, this.#client.limits)) {
+      await this.#flush()
+      if (this.#unreachableInARow >= STOP_AFTER_UNREACHABLE) return false
+    }
+    if (this.#batch.length === 0) this.#batchLines = [number, number]
+    this.#batch.push(log)
+    this.#batchBytes += log.bytes
+    this.#batchLines[1] = number
+    return true
+  }
+
+  /**
+   * Sends what is left (unless the run stopped at line `stoppedAt`: then the rest of the input
+   * counts as not sent), prints the summary and resolves with the exit code.
+   */
+  async finish(stoppedAt: number | undefined): Promise<number> {
+    if (stoppedAt === undefined) await this.#flush()
+    else this.#unsent.add(stoppedAt, Infinity)
+    const t = this.#totals
+    const secs = Math.max((Date.now() - this.#started) / 1000, 0.001)
+    if (this.#tty) this.#err.write('\n')
+    if (stoppedAt !== undefined) {
+      this.#err.write(
+        `stopped: ${STOP_AFTER_UNREACHABLE} batches in a row could not reach the service; the rest of the input was not read\n`,
+      )
+    }
+    this.#err.write(
+      `${plural(t.sent, 'log')} sent in ${plural(t.requests, 'request')} (${secs.toFixed(2)} s, ${Math.round(t.sent / secs)} logs/s), ` +
+        `${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire; ${plural(t.bad, 'bad line')}, ${t.failed} failed\n`,
+    )
+    if (this.#unsent.spans.length > 0) this.#err.write(`${this.#unsent.toString()} not sent\n`)
+    return t.bad > 0 || t.failed > 0 || stoppedAt !== undefined ? 1 : 0
+  }
+
+  /** Sends the batch as it is (`sendBatch`: the prepared logs are never serialised again). */
+  async #flush(): Promise<void> {
+    if (this.#batch.length === 0) return
+    const logs = this.#batch
+    const [first, last] = this.#batchLines
+    const t = this.#totals
+    this.#batch = []
+    this.#batchBytes = 0
+    try {
+      const r = await sendBatch(this.#client, logs, this.#target)
+      t.sent += logs.length
+      t.requests++
+      t.rawBytes += r.rawBytes
+      t.wireBytes += r.wireBytes
+      this.#unsent.close()
+      this.#unreachableInARow = 0
+    } catch (e) {
+      t.failed += logs.length
+      this.#unsent.add(first, last)
+      this.#unreachableInARow = unreachable(e) ? this.#unreachableInARow + 1 : 0
+      const lines = first === last ? `line ${first}` : `lines ${first}–${last}`
+      this.#say(`error: ${plural(logs.length, 'log')} not sent (${lines}): ${visible(isWebTrackError(e) ? e.message : String(e))}`)
+    }
+    this.#progress()
+  }
+
+  #say(text: string): void {
+    this.#err.write(`${this.#tty ? '\n' : ''}${text}\n`)
+  }
+
+  #progress(): void {
+    if (!this.#tty) return
+    const t = this.#totals
+    const secs = Math.max((Date.now() - this.#started) / 1000, 0.001)
+    this.#err.write(
+      `\r${plural(t.sent, 'log')} sent, ${Math.round(t.sent / secs)} logs/s, ${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire   `,
+    )
+  }
 }
 
 /** Sends the NDJSON file (or stdin for `-`). Resolves with the exit code. */
@@ -81,91 +228,22 @@ export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.Readab
     fetch: localhostFetch(opts.endpoint),
   })
   const input = (opts.file === '-' ? stdin : createReadStream(opts.file)) as AsyncIterable<Uint8Array | string>
-  const t: Totals = { sent: 0, failed: 0, bad: 0, requests: 0, rawBytes: 0, wireBytes: 0 }
-  const unsent = new Unsent()
-  let unreachableInARow = 0
-  const started = Date.now()
-  const tty = (err as NodeJS.WriteStream).isTTY === true
-  const say = (text: string) => err.write(`${tty ? '\n' : ''}${text}\n`)
-  const progress = () => {
-    if (!tty) return
-    const secs = Math.max((Date.now() - started) / 1000, 0.001)
-    err.write(`\r${plural(t.sent, 'log')} sent, ${Math.round(t.sent / secs)} logs/s, ${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire   `)
-  }
-  // Each line is checked and serialised once (`prepare`), and its exact size decides, by the
-  // packing rule (`fitsInRequest`), where a request closes; the prepared logs go out as they
-  // are (`sendBatch`), never serialised again.
-  const target = resolveTarget(client)
+  const run = new SendRun(client, err)
   const limits = client.limits
-  const envelopeBytes = target.envelope.bytes
-  let batch: PreparedLog[] = []
-  let batchBytes = 0
-  let batchLines: [number, number] = [0, 0]
-  const flush = async () => {
-    if (batch.length === 0) return
-    const logs = batch
-    const [first, last] = batchLines
-    batch = []
-    batchBytes = 0
-    try {
-      const r = await sendBatch(client, logs, target)
-      t.sent += logs.length
-      t.requests++
-      t.rawBytes += r.rawBytes
-      t.wireBytes += r.wireBytes
-      unsent.close()
-      unreachableInARow = 0
-    } catch (e) {
-      t.failed += logs.length
-      unsent.add(first, last)
-      unreachableInARow = unreachable(e) ? unreachableInARow + 1 : 0
-      say(`error: ${plural(logs.length, 'log')} not sent (${first === last ? `line ${first}` : `lines ${first}–${last}`}): ${visible((e as Error).message)}`)
-    }
-    progress()
-  }
   let stoppedAt: number | undefined
   for await (const line of inputLines(input, limits.maxBytes)) {
     if ('skipped' in line) {
-      t.bad++
-      say(`line ${line.number}: ${lineProblem(line, limits.maxBytes)}`)
+      run.bad(line.number, lineProblem(line, limits.maxBytes))
       continue
     }
     if (line.text.trim() === '') continue
-    let prepared: PreparedLog
-    try {
-      prepared = prepare(JSON.parse(line.text) as LogInput, line.number)
-      if (!fitsInRequest(0, 0, prepared.bytes, envelopeBytes, limits)) {
-        throw new Error(`log: ${prepared.bytes} bytes cannot fit in one request (room for ${limits.maxBytes - envelopeBytes})`)
-      }
-    } catch (e) {
-      t.bad++
-      const why = isWebTrackError(e) ? e.message.replace(/^logs\[\d+\]/, 'log') : e instanceof SyntaxError ? `invalid JSON (${e.message})` : (e as Error).message
-      say(`line ${line.number}: ${visible(why)}`)
-      continue
+    const prepared = prepareLine(line.text, line.number, run.envelopeBytes, limits)
+    if (typeof prepared === 'string') {
+      run.bad(line.number, prepared)
+    } else if (!(await run.add(prepared, line.number))) {
+      stoppedAt = line.number
+      break
     }
-    if (!fitsInRequest(batch.length, batchBytes, prepared.bytes, envelopeBytes, limits)) {
-      await flush()
-      if (unreachableInARow >= STOP_AFTER_UNREACHABLE) {
-        stoppedAt = line.number
-        break
-      }
-    }
-    if (batch.length === 0) batchLines = [line.number, line.number]
-    batch.push(prepared)
-    batchBytes += prepared.bytes
-    batchLines[1] = line.number
   }
-  if (stoppedAt === undefined) await flush()
-  else unsent.add(stoppedAt, Infinity)
-  const secs = Math.max((Date.now() - started) / 1000, 0.001)
-  if (tty) err.write('\n')
-  if (stoppedAt !== undefined) {
-    err.write(`stopped: ${STOP_AFTER_UNREACHABLE} batches in a row could not reach the service; the rest of the input was not read\n`)
-  }
-  err.write(
-    `${plural(t.sent, 'log')} sent in ${plural(t.requests, 'request')} (${secs.toFixed(2)} s, ${Math.round(t.sent / secs)} logs/s), ` +
-      `${bytes(t.rawBytes)} raw, ${bytes(t.wireBytes)} on the wire; ${plural(t.bad, 'bad line')}, ${t.failed} failed\n`,
-  )
-  if (unsent.spans.length > 0) err.write(`${unsent} not sent\n`)
-  return t.bad > 0 || t.failed > 0 || stoppedAt !== undefined ? 1 : 0
+  return run.finish(stoppedAt)
 }

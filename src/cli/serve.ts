@@ -26,10 +26,10 @@ export function isLoopback(host: string): boolean {
 }
 
 /** A start-up failure in plain words: what could not be done, and the system's reason. */
-function startFailure(error: unknown, opts: ServeOptions): Error {
-  const e = error as NodeJS.ErrnoException
-  if (e?.syscall === 'listen') return new Error(`cannot listen on ${opts.host} port ${opts.port}: ${e.code ?? e.message}`, { cause: error })
-  return error as Error
+function startFailure(error: unknown, opts: ServeOptions): unknown {
+  const e = error as Partial<NodeJS.ErrnoException> | null | undefined
+  if (e?.syscall !== 'listen') return error
+  return new Error(`cannot listen on ${opts.host} port ${opts.port}: ${e.code ?? String(e.message)}`, { cause: error })
 }
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Resolves with the exit code. */

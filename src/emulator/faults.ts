@@ -35,6 +35,7 @@ export class FaultPlan {
       this.#stalled = injection.stall
       if (!injection.stall) this.releaseAll()
     } else if ('delayMs' in injection) {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `{ delayMs: undefined }` from JavaScript is refused, not read as 0
       const ms = checkOption('inject.delayMs', injection.delayMs ?? NaN, 0, 0, MAX_TIMER_MS, ' ms')
       const remaining = checkOption('inject.count', injection.count, Infinity, 0, Infinity)
       this.#delay = ms > 0 && remaining > 0 ? { ms, remaining } : undefined

@@ -1,6 +1,7 @@
 // A refused request: the status and the `{errorCode, errorMessage}` body it is answered with.
 import type { components } from '../../generated/schema.js'
 import { ERROR_EXAMPLES, type ErrorCode } from '../../generated/spec.js'
+import { reason } from '../errors.js'
 
 /** The body of every error answer, as the spec types it. */
 export type ErrorBody = components['schemas']['ErrorResponse']
@@ -24,6 +25,5 @@ export function reject(errorCode: ErrorCode, errorMessage: string, status?: numb
 
 /** The 500 answer for an unexpected exception inside the emulator. */
 export function internalError(cause: unknown): Rejection {
-  const detail = cause instanceof Error ? cause.message : String(cause)
-  return new Rejection('InternalServerError', `${ERROR_EXAMPLES.InternalServerError.errorMessage} (emulator: ${detail})`)
+  return new Rejection('InternalServerError', `${ERROR_EXAMPLES.InternalServerError.errorMessage} (emulator: ${reason(cause)})`)
 }

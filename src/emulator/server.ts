@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { MAX_LOGS_PER_REQUEST } from '../../generated/spec.js'
 import { checkOption } from '../check-option.js'
+import { reason } from '../errors.js'
 import { answerPreflight, setCorsHeaders } from './cors.js'
 import { decompressBody } from './decompress.js'
 import { FaultPlan } from './faults.js'
@@ -44,6 +45,16 @@ const noStats = (): EmulatorStats => ({ logs: 0, requests: 0, rejected: 0, refus
 /** Compressed bodies may be slightly larger than raw ones (LZ4 and zlib worst cases are under 1/128 + 1 KiB). */
 function wireLimit(maxBytes: number): number {
   return maxBytes + Math.ceil(maxBytes / 128) + 1024
+}
+
+/**
+ * What becomes of a request: its answer (none for a dropped request), the delay before it, and
+ * whether it is lost on the way (`ackLoss`: the request was processed, then the connection is cut).
+ */
+interface Outcome {
+  answer: Answer | undefined
+  delayMs: number
+  ackLoss: boolean
 }
 
 function answerOf(rejection: Rejection): Answer {
@@ -198,50 +209,12 @@ export class EmulatorServer implements Emulator {
     }
     try {
       const route = parseRoute(req.url, req.headers)
-      const form = detectForm(req.method, req.headers, route.query)
-      const compress = req.headers['x-log-compresstype']
-      record = {
-        method: req.method ?? '',
-        path: req.url ?? '',
-        project: route.project,
-        logstore: route.logstore,
-        status: 0,
-        requestId,
-        rawBytes: 0,
-        wireBytes: 0,
-        compressType: compress === undefined ? 'none' : String(compress),
-        logs: 0,
-        form,
-        receivedAt,
-      }
-      // A request held by a stall is unread, as at a server that has not got to it yet: if its
-      // client goes away meanwhile, it leaves the hold at once and is never processed (its body,
-      // already buffered here, is not stored). So does every held request when the emulator closes.
-      // The request's own 'close', not the response's: a request pipelined behind another has no
-      // response attached to the socket yet, but Node destroys it too when the connection goes.
-      // A held request's body is unread, so its 'close' can only mean the client left.
-      const gone = new AbortController()
-      const onGone = () => gone.abort()
-      req.once('close', onGone)
-      const passed = await this.#faults.gate(gone.signal)
-      req.off('close', onGone)
-      if (passed === 'gone' || this.#closing.signal.aborted) {
-        if (passed !== 'open') record.fault = 'stall'
-        return
-      }
-      const { fault, delayMs } = this.#faults.take()
-      if (fault) record.fault = fault.kind
-      if (delayMs > 0) record.delayedMs = delayMs
-      let answer: Answer | undefined
-      if (fault?.kind === 'fail') {
-        answer = { status: fault.status, body: fault.body, headers: fault.headers }
-      } else if (fault?.kind !== 'drop') {
-        answer = await this.#process(req, route, record)
-      }
-      if (answer) noteAnswer(record, answer)
+      record = requestRecord(req, route, requestId, receivedAt)
+      if (!(await this.#passGate(req, record))) return
+      const { answer, delayMs, ackLoss } = await this.#answer(req, route, record)
       await delay(delayMs, this.#closing.signal)
       recordOnce()
-      if (!answer || fault?.kind === 'ackLoss' || this.#closing.signal.aborted) {
+      if (!answer || ackLoss || this.#closing.signal.aborted) {
         req.socket.destroy()
         return
       }
@@ -258,6 +231,43 @@ export class EmulatorServer implements Emulator {
       recordOnce()
       this.#pending--
     }
+  }
+
+  /**
+   * The stall gate. A request held by a stall is unread, as at a server that has not got to it
+   * yet: if its client goes away meanwhile, it leaves the hold at once and is never processed
+   * (its body, already buffered here, is not stored). So does every held request when the
+   * emulator closes. Resolves false for a request that stops here.
+   */
+  async #passGate(req: IncomingMessage, record: EmulatorRequestRecord): Promise<boolean> {
+    // The request's own 'close', not the response's: a request pipelined behind another has no
+    // response attached to the socket yet, but Node destroys it too when the connection goes.
+    // A held request's body is unread, so its 'close' can only mean the client left.
+    const gone = new AbortController()
+    const onGone = () => gone.abort()
+    req.once('close', onGone)
+    const passed = await this.#faults.gate(gone.signal)
+    req.off('close', onGone)
+    if (passed === 'gone' || this.#closing.signal.aborted) {
+      if (passed !== 'open') record.fault = 'stall'
+      return false
+    }
+    return true
+  }
+
+  /** The fault plan's turn, then the answer: an injected failure's, none for a drop, otherwise the request's own. */
+  async #answer(req: IncomingMessage, route: RequestRoute, record: EmulatorRequestRecord): Promise<Outcome> {
+    const { fault, delayMs } = this.#faults.take()
+    if (fault) record.fault = fault.kind
+    if (delayMs > 0) record.delayedMs = delayMs
+    let answer: Answer | undefined
+    if (fault?.kind === 'fail') {
+      answer = { status: fault.status, body: fault.body, headers: fault.headers }
+    } else if (fault?.kind !== 'drop') {
+      answer = await this.#process(req, route, record)
+    }
+    if (answer) noteAnswer(record, answer)
+    return { answer, delayMs, ackLoss: fault?.kind === 'ackLoss' }
   }
 
   /** Checks, decodes and stores one request; every refusal becomes an error answer. */
@@ -333,8 +343,27 @@ export class EmulatorServer implements Emulator {
     try {
       this.#onRequest?.(record)
     } catch (error) {
-      process.emitWarning(`sls-webtrack emulator: onRequest threw: ${(error as Error)?.message ?? String(error)}`)
+      process.emitWarning(`sls-webtrack emulator: onRequest threw: ${reason(error)}`)
     }
+  }
+}
+
+/** The record of a request as it arrives; its status and outcome are filled in on the way. */
+function requestRecord(req: IncomingMessage, route: RequestRoute, requestId: string, receivedAt: number): EmulatorRequestRecord {
+  const compress = req.headers['x-log-compresstype']
+  return {
+    method: req.method ?? '',
+    path: req.url ?? '',
+    project: route.project,
+    logstore: route.logstore,
+    status: 0,
+    requestId,
+    rawBytes: 0,
+    wireBytes: 0,
+    compressType: compress === undefined ? 'none' : String(compress),
+    logs: 0,
+    form: detectForm(req.method, req.headers, route.query),
+    receivedAt,
   }
 }
 

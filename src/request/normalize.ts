@@ -39,7 +39,8 @@ export function errorFields(error: Error, depth = 0): LogInput {
 
 function safeJson(value: object): string {
   try {
-    const text = JSON.stringify(value)
+    // `undefined` when a `toJSON` returns nothing (the lib's type says `string`).
+    const text = JSON.stringify(value) as string | undefined
     // `{}` may be an Error inside (it has no enumerable field): the tolerant form spells it out.
     if (text !== undefined && !text.includes('{}')) return text
   } catch {
@@ -49,6 +50,7 @@ function safeJson(value: object): string {
   // Cycles become "[Circular]", bigints their decimal text and errors their fields, so
   // normalisation never throws and loses no error.
   return (
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined when a `toJSON` returns nothing (typed `string`)
     JSON.stringify(value, function (this: unknown, _key, v: unknown) {
       if (typeof v === 'bigint') return v.toString()
       if (typeof v !== 'object' || v === null) return v
@@ -110,12 +112,14 @@ export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
  * a log left with no field.
  */
 export function normalizeLog(input: LogInput, index: number, counts: Tally = tally(), asIs = true): Log {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- input from JavaScript is checked, whatever its type says
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: `null` is named in the message
     throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
   }
   // `for…in` also walks a prototype's enumerable keys: anything but a plain object is first
   // reduced to its own keys (rare: class instances and the like); an Error to its fields.
-  const proto = Object.getPrototypeOf(input)
+  const proto: unknown = Object.getPrototypeOf(input)
   if (proto !== Object.prototype && proto !== null) input = input instanceof Error ? errorFields(input) : { ...input }
   // The common log, a flat object of strings under ordinary keys, goes as it is: nothing is
   // built. Otherwise a new object is filled in the input's key order, so that every log of one
@@ -155,7 +159,7 @@ export function normalizeLog(input: LogInput, index: number, counts: Tally = tal
 
 /** Normalises every log of a send (all checked before any is sent), adding to `counts`. */
 export function normalizeLogs(logs: readonly LogInput[], counts: Tally): Log[] {
-  const out: Log[] = new Array(logs.length)
+  const out: Log[] = new Array<Log>(logs.length)
   // Logs of a send tend to look alike: after a log that had to be copied, the next ones go
   // straight to the copy, and only every 16th checks again whether logs can be sent as they are.
   let tryAsIs = true
@@ -169,7 +173,7 @@ export function normalizeLogs(logs: readonly LogInput[], counts: Tally): Log[] {
 
 /** Normalises tags: a string map whose keys may not be empty. */
 export function normalizeTags(tags: Record<string, unknown> | undefined): Log {
-  const out: Log = Object.create(null)
+  const out = Object.create(null) as Log
   if (!tags) return out
   for (const key of Object.keys(tags)) {
     if (key === '') throw new ValidationError('tags', 'empty tag key')

@@ -25,6 +25,7 @@ export const checkLogstore = (name: unknown): string => checkName('logstore', LO
  * project's label in front.
  */
 export function parseEndpoint(endpoint: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/restrict-template-expressions -- any value's text; a non-string is refused below
   const text = /^[a-z][a-z0-9+.-]*:\/\//i.test(endpoint as string) ? (endpoint as string) : `https://${endpoint}`
   let url: URL | undefined
   try {
@@ -44,7 +45,7 @@ export function parseEndpoint(endpoint: unknown): string {
       `${endpoint === undefined ? 'not set; it' : show(endpoint)} must be a host name the project can go in front of, such as cn-hangzhou.log.aliyuncs.com (no IP address, no path), or http://localhost:4318 for the emulator`,
     )
   }
-  return origin!
+  return origin
 }
 
 /**

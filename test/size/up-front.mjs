@@ -28,7 +28,7 @@ const only = (part) => ({
     build.onEnd(({ metafile }) => {
       if (!metafile) return
       const keep = upFrontOutputs(metafile)[part]
-      for (const key of Object.keys(metafile.outputs)) if (!keep.includes(key)) delete metafile.outputs[key]
+      metafile.outputs = Object.fromEntries(Object.entries(metafile.outputs).filter(([key]) => keep.includes(key)))
     })
   },
 })

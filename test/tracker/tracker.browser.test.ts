@@ -63,8 +63,9 @@ const arrivedIds = (emu: Emulator) => emu.logs().map((r) => Number(r.log.i))
 type PageStats = TrackerStats
 
 describe.skipIf(skip)('the tracker in Chromium', () => {
-  let site: StaticServer
-  let browser: Browser
+  // Undefined in afterAll when beforeAll failed before them.
+  let site: StaticServer | undefined
+  let browser: Browser | undefined
   const emulators: Emulator[] = []
 
   beforeAll(async () => {
@@ -103,9 +104,9 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     return emu
   }
 
-  async function openPage(endpoint: string, options: Record<string, unknown> = {}, on: Browser = browser): Promise<Page> {
+  async function openPage(endpoint: string, options: Record<string, unknown> = {}, on: Browser = browser!): Promise<Page> {
     const page = await (on.contexts()[0] ?? (await on.newContext())).newPage()
-    await page.goto(`${site.origin}/`)
+    await page.goto(`${site!.origin}/`)
     await page.evaluate(([e, o]) => (window as any).makeTracker({ endpoint: e, ...o }), [endpoint, options] as const)
     return page
   }
@@ -285,8 +286,8 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
 
   it('works in a web worker (no window, no document)', async () => {
     const emu = await emulator()
-    const page = await (browser.contexts()[0] ?? (await browser.newContext())).newPage()
-    await page.goto(`${site.origin}/`)
+    const page = await (browser!.contexts()[0] ?? (await browser!.newContext())).newPage()
+    await page.goto(`${site!.origin}/`)
     const result = await page.evaluate(
       (endpoint) =>
         new Promise<any>((resolve, reject) => {

@@ -89,7 +89,7 @@ function heldFetch() {
       request.signal.addEventListener('abort', () => reject(request.signal.reason))
     })
   }
-  return { fetch: fetch as typeof globalThis.fetch, held, requests }
+  return { fetch, held, requests }
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0))
@@ -192,7 +192,7 @@ describe('retries and failures', () => {
     await tracker.flush()
     expect(errors).toHaveLength(1)
     expect(errors[0]!.error).toBeInstanceOf(ServiceError)
-    expect((errors[0]!.error as ServiceError).errorCode).toBe('LogStoreNotExist')
+    expect(errors[0]!.error).toMatchObject({ errorCode: 'LogStoreNotExist' })
     expect(errors[0]!.logs).toEqual([{ i: '0', n: '1.5' }, { i: '1' }])
     expect(wire.requests.map(ids)).toEqual([[0, 1], [2]])
     expect(tracker.stats()).toMatchObject({ sent: 1, failed: 2, retried: 0 })
@@ -385,6 +385,7 @@ describe('push', () => {
     const { tracker, errors } = track({ fetch: wire.fetch, limits: { maxBytes: 1000 } })
     const bad1 = { __topic__: 'x' }
     const big = { i: 9, pad: 'x'.repeat(2000) }
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- a JavaScript caller's null; without the cast, TS2345
     tracker.push([{ i: 0 }, bad1, null as unknown as LogInput, { i: 1 }, big, { i: 2, f: () => 1 }])
     expect(errors.map((e) => e.error)).toEqual([expect.any(ValidationError), expect.any(ValidationError), expect.any(ValidationError)])
     expect(errors[0]!.logs).toEqual([bad1])
