@@ -60,6 +60,17 @@ export class ServiceError extends WebTrackError {
 }
 
 
+/**
+ * What a system error says, for a message: its code and the words Node puts after it
+ * (`ENOENT (no such file or directory)`), or else `reason(error)`. For the Node-only modules
+ * (the emulator's store file, the persisted journal); bundles that do not call it drop it.
+ */
+export function systemCause(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string }
+  const detail = /^[A-Z]+: ([^,]+)/.exec(message ?? '')?.[1]
+  return code ? `${code}${detail ? ` (${detail})` : ''}` : reason(error)
+}
+
 /** What an error says: its message (or the value itself), as text. */
 export const reason = (error: unknown): string => String((error as { message?: unknown } | undefined)?.message ?? error)
 

@@ -3,18 +3,11 @@
 // file is created readable by its owner only (logs may hold personal data). Writes are chained
 // so that lines keep the order in which requests were accepted, and `close` waits for the last.
 import { open, type FileHandle } from 'node:fs/promises'
-import { reason } from '../errors.js'
+import { systemCause } from '../errors.js'
 import type { EmulatorLogRecord } from './types.js'
 
 /** The mode of a store file the emulator creates (an existing file keeps its own). */
 export const STORE_FILE_MODE = 0o600
-
-/** Why a path could not be opened, in plain words: `ENOENT (no such file or directory)`. */
-function cause(error: unknown): string {
-  const { code, message } = error as Partial<NodeJS.ErrnoException>
-  const detail = /^[A-Z]+: ([^,]+)/.exec(message ?? '')?.[1]
-  return code ? `${code}${detail ? ` (${detail})` : ''}` : reason(error)
-}
 
 /** Appends accepted logs to a file, one JSON object per line. */
 export class StoreFile {
@@ -34,7 +27,7 @@ export class StoreFile {
     try {
       return new StoreFile(await open(path, 'a', STORE_FILE_MODE))
     } catch (error) {
-      const failure = new Error(`store: cannot open ${JSON.stringify(path)} for appending: ${cause(error)}`, { cause: error })
+      const failure = new Error(`store: cannot open ${JSON.stringify(path)} for appending: ${systemCause(error)}`, { cause: error })
       throw Object.assign(failure, { code: (error as NodeJS.ErrnoException).code })
     }
   }

@@ -37,7 +37,7 @@ import { dirname } from 'node:path'
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
 import { checkOption } from '../check-option.js'
-import { reason } from '../errors.js'
+import { systemCause } from '../errors.js'
 import { JournalError } from './errors.js'
 import {
   applyRecord,
@@ -81,17 +81,10 @@ const settle = (options: FileJournalOptions): Settings => ({
   now: options.now ?? Date.now,
 })
 
-/** A system error's code and words: `ENOENT (no such file or directory)`. */
-function cause(error: unknown): string {
-  const { code, message } = error as Partial<NodeJS.ErrnoException>
-  const detail = /^[A-Z]+: ([^,]+)/.exec(message ?? '')?.[1]
-  return code ? `${code}${detail ? ` (${detail})` : ''}` : reason(error)
-}
-
 const ioError = (path: string, doing: string, error: unknown) =>
   error instanceof JournalError
     ? error
-    : new JournalError({ code: 'io', path, message: `journal ${JSON.stringify(path)}: cannot ${doing}: ${cause(error)}`, cause: error })
+    : new JournalError({ code: 'io', path, message: `journal ${JSON.stringify(path)}: cannot ${doing}: ${systemCause(error)}`, cause: error })
 
 /** Writes all of `bytes` at the end of `fd` (opened for appending): one write, more only if the system takes part of it. */
 async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
