@@ -2,12 +2,9 @@
 // receives: 40 LZ4 requests that each expand ~90× to ~2.8 MiB of logs (4096 per request), measured
 // in a child `node --expose-gc` (through tsx), so that the heap is measured after a full GC
 // and nothing of the test runner is in it.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { runScript } from '../support/child-script.js'
 import { root } from '../support/run.js'
 
 const REQUESTS = 40
@@ -44,37 +41,24 @@ console.log('RESULT ' + JSON.stringify(result))
 `
 
 it(`${REQUESTS} LZ4 requests of ${LOGS} logs: maxRecords bounds the heap; counts stay exact`, async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'emulator-heap-'))
-  try {
-    const file = join(dir, 'records.mts')
-    writeFileSync(file, script)
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=512', '--import', 'tsx', file], { cwd: root, timeout: 100_000 })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(status, out).toBe(0)
-    const r = JSON.parse(/RESULT (.*)/.exec(out)![1]!) as {
-      grown: number
-      uploaded: number
-      expanded: number
-      kept: number
-      requestsKept: number
-      stats: { logs: number; requests: number; rejected: number }
-      first: { r: string; i: string }
-      last: { r: string; i: string }
-    }
-    console.log(`uploaded ${(r.uploaded / 1024).toFixed(0)} KiB, expanded ${(r.expanded / 2 ** 20).toFixed(0)} MiB, heap after GC grew ${(r.grown / 2 ** 20).toFixed(1)} MiB`)
-    expect(r.expanded / r.uploaded).toBeGreaterThan(50)
-    // The newest MAX_RECORDS logs are kept: the last request's last ones.
-    expect(r.kept).toBe(MAX_RECORDS)
-    expect(r.first).toMatchObject({ r: String(REQUESTS - 1), i: String(LOGS - MAX_RECORDS) })
-    expect(r.last).toMatchObject({ r: String(REQUESTS - 1), i: String(LOGS - 1) })
-    expect(r.requestsKept).toBe(REQUESTS)
-    expect(r.stats).toMatchObject({ logs: REQUESTS * LOGS, requests: REQUESTS, rejected: 0 })
-    // 1000 logs of ~720 bytes stay; 160 000 would be well over 100 MiB.
-    expect(r.grown).toBeLessThan(16 * 2 ** 20)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const r = await runScript<{
+    grown: number
+    uploaded: number
+    expanded: number
+    kept: number
+    requestsKept: number
+    stats: { logs: number; requests: number; rejected: number }
+    first: { r: string; i: string }
+    last: { r: string; i: string }
+  }>(script, { maxOldSpaceMb: 512, timeoutMs: 100_000 })
+  console.log(`uploaded ${(r.uploaded / 1024).toFixed(0)} KiB, expanded ${(r.expanded / 2 ** 20).toFixed(0)} MiB, heap after GC grew ${(r.grown / 2 ** 20).toFixed(1)} MiB`)
+  expect(r.expanded / r.uploaded).toBeGreaterThan(50)
+  // The newest MAX_RECORDS logs are kept: the last request's last ones.
+  expect(r.kept).toBe(MAX_RECORDS)
+  expect(r.first).toMatchObject({ r: String(REQUESTS - 1), i: String(LOGS - MAX_RECORDS) })
+  expect(r.last).toMatchObject({ r: String(REQUESTS - 1), i: String(LOGS - 1) })
+  expect(r.requestsKept).toBe(REQUESTS)
+  expect(r.stats).toMatchObject({ logs: REQUESTS * LOGS, requests: REQUESTS, rejected: 0 })
+  // 1000 logs of ~720 bytes stay; 160 000 would be well over 100 MiB.
+  expect(r.grown).toBeLessThan(16 * 2 ** 20)
 }, 120_000)

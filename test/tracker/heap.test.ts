@@ -1,11 +1,8 @@
 // The queue bound holds under a burst: one million logs pushed at a stalled emulator. Measured
 // in a child `node --expose-gc` (through tsx) so that the heap is measured after a full GC and
 // nothing else of the test runner is in it.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { runScript } from '../support/child-script.js'
 import { root } from '../support/run.js'
 
 const TOTAL = 1_000_000
@@ -48,38 +45,23 @@ console.log('RESULT ' + JSON.stringify(result))
 `
 
 it('one million logs at a stalled emulator: the heap stays bounded, every log is accounted for', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tracker-heap-'))
-  try {
-    const file = join(dir, 'burst.mts')
-    writeFileSync(file, script)
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=256', '--import', 'tsx', file], { cwd: root, timeout: 50_000 })
-    let out = ''
-    child.stdout.on('data', (d) => (out += d))
-    child.stderr.on('data', (d) => (out += d))
-    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(status, out).toBe(0)
-    const line = out.split('\n').find((l) => l.startsWith('RESULT '))
-    expect(line, out).toBeDefined()
-    const r = JSON.parse(line!.slice(7))
-    const s = r.atBurst
-    // The requests in flight are held by the stalled server; the rest waits or was dropped.
-    expect(r.pendingAtServer).toBeGreaterThan(0)
-    expect(s.pushed).toBe(TOTAL)
-    expect(s.dropped + s.queued + s.inFlight).toBe(TOTAL)
-    expect(s.dropped).toBeGreaterThan(TOTAL * 0.9)
-    expect(r.reportedDrops).toBe(s.dropped)
-    expect(s.queuedBytes).toBeLessThanOrEqual(MAX_QUEUE_BYTES)
-    // A million such logs are ~60 MB of JSON alone; after a full GC the heap never grew by more
-    // than four times the bound (measured: about 1.4 times).
-    expect(r.peak).toBeLessThan(4 * MAX_QUEUE_BYTES)
-    // Once the server answers, exactly what was kept arrives, once.
-    expect(r.flushed).toBe(true)
-    expect(r.arrived).toBe(TOTAL - s.dropped)
-    expect(r.unique).toBe(r.arrived)
-    expect(r.errors).toBe(0)
-    expect(r.after).toMatchObject({ sent: TOTAL - s.dropped, queued: 0, inFlight: 0, failed: 0 })
-    console.log(`heap growth peak ${(r.peak / 1048576).toFixed(1)} MiB; kept ${TOTAL - s.dropped}, dropped ${s.dropped}`)
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+  const r = await runScript<any>(script)
+  const s = r.atBurst
+  // The requests in flight are held by the stalled server; the rest waits or was dropped.
+  expect(r.pendingAtServer).toBeGreaterThan(0)
+  expect(s.pushed).toBe(TOTAL)
+  expect(s.dropped + s.queued + s.inFlight).toBe(TOTAL)
+  expect(s.dropped).toBeGreaterThan(TOTAL * 0.9)
+  expect(r.reportedDrops).toBe(s.dropped)
+  expect(s.queuedBytes).toBeLessThanOrEqual(MAX_QUEUE_BYTES)
+  // A million such logs are ~60 MB of JSON alone; after a full GC the heap never grew by more
+  // than four times the bound (measured: about 1.4 times).
+  expect(r.peak).toBeLessThan(4 * MAX_QUEUE_BYTES)
+  // Once the server answers, exactly what was kept arrives, once.
+  expect(r.flushed).toBe(true)
+  expect(r.arrived).toBe(TOTAL - s.dropped)
+  expect(r.unique).toBe(r.arrived)
+  expect(r.errors).toBe(0)
+  expect(r.after).toMatchObject({ sent: TOTAL - s.dropped, queued: 0, inFlight: 0, failed: 0 })
+  console.log(`heap growth peak ${(r.peak / 1048576).toFixed(1)} MiB; kept ${TOTAL - s.dropped}, dropped ${s.dropped}`)
 }, 60_000)
