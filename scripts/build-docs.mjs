@@ -106,7 +106,16 @@ for (const [file, what] of built) console.log(`  ${file.padEnd(width)}${what}`)
  */
 async function buildApi() {
   const file = join(out, 'api/index.html')
-  const args = ['build-docs', spec, '--inlineBundle', '--output', file, '--title', `${pkg.name} — HTTP API (PutWebTracking)`, `--openapi.scrollYOffset=${API_NAV_HEIGHT}`]
+  const args = [
+    'build-docs',
+    spec,
+    '--inlineBundle',
+    '--output',
+    file,
+    '--title',
+    `${pkg.name} — HTTP API (PutWebTracking)`,
+    `--openapi.scrollYOffset=${API_NAV_HEIGHT}`,
+  ]
   const { code, output } = await exec(join(root, 'node_modules/.bin/redocly'), args, { REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' })
   if (code !== 0 || !existsSync(file)) fail(`redocly build-docs failed (exit ${code}):\n${output}`)
   // Even with --inlineBundle, Redoc's sidebar footer ("API docs by" + logo) loads its logo from
@@ -133,36 +142,36 @@ async function buildApi() {
 }
 
 async function buildReference() {
-  const app = await Application.bootstrapWithPlugins(
-    {
-      name: pkg.name,
-      entryPoints: ENTRY_POINTS.map(([file]) => join(root, file)),
-      entryPointStrategy: 'resolve',
-      tsconfig: join(root, 'tsconfig.json'),
-      projectDocuments: GUIDES.map((file) => join(root, file)),
-      readme: join(root, 'README.md'),
-      favicon: join(out, 'favicon.svg'),
-      customCss: join(scratch, 'reference.css'),
-      out: join(out, 'reference'),
-      plugin: [],
-      // `npm run typecheck` is the type check; here a type error must not stop the docs.
-      skipErrorChecking: true,
-      // No "Defined in" source links: they need git (or a URL template), and the repository has
-      // no public URL yet; the build must not depend on the state of a checkout either.
-      disableSources: true,
-      excludePrivate: true,
-      excludeInternal: true,
-      includeVersion: true,
-      githubPages: false,
-      hideGenerator: true,
-      // Module names hold a "/"; without this the sidebar nests the subpath modules as a
-      // folder inside the main `sls-webtrack` module.
-      navigation: { includeFolders: false },
-      navigationLinks: Object.fromEntries(SITE_LINKS.filter(([, path]) => !path.startsWith('reference/')).map(([label, path]) => [label, SITE_ROOT + path])),
-      validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: false },
-      logLevel: 'Warn',
-    },
-  )
+  const app = await Application.bootstrapWithPlugins({
+    name: pkg.name,
+    entryPoints: ENTRY_POINTS.map(([file]) => join(root, file)),
+    entryPointStrategy: 'resolve',
+    tsconfig: join(root, 'tsconfig.json'),
+    projectDocuments: GUIDES.map((file) => join(root, file)),
+    readme: join(root, 'README.md'),
+    favicon: join(out, 'favicon.svg'),
+    customCss: join(scratch, 'reference.css'),
+    out: join(out, 'reference'),
+    plugin: [],
+    // `npm run typecheck` is the type check; here a type error must not stop the docs.
+    skipErrorChecking: true,
+    // No "Defined in" source links: they need git (or a URL template), and the repository has
+    // no public URL yet; the build must not depend on the state of a checkout either.
+    disableSources: true,
+    excludePrivate: true,
+    excludeInternal: true,
+    includeVersion: true,
+    githubPages: false,
+    hideGenerator: true,
+    // Module names hold a "/"; without this the sidebar nests the subpath modules as a
+    // folder inside the main `sls-webtrack` module.
+    navigation: { includeFolders: false },
+    navigationLinks: Object.fromEntries(
+      SITE_LINKS.filter(([, path]) => !path.startsWith('reference/')).map(([label, path]) => [label, SITE_ROOT + path]),
+    ),
+    validation: { notExported: false, invalidLink: true, rewrittenLink: true, notDocumented: false },
+    logLevel: 'Warn',
+  })
   // Name each module as it is imported (`sls-webtrack/core`) instead of by its file (`core`).
   const byFile = new Map(ENTRY_POINTS.map(([file, name]) => [resolve(root, file), name]))
   app.converter.on(Converter.EVENT_RESOLVE_BEGIN, (context) => {
@@ -180,7 +189,8 @@ async function buildReference() {
   const pages = { modules: [], documents: [] }
   app.renderer.on(RendererEvent.BEGIN, (event) => {
     const router = app.renderer.router
-    for (const mod of event.project.getChildrenByKind(ReflectionKind.Module)) pages.modules.push({ name: mod.name, url: router.getFullUrl(mod) })
+    for (const mod of event.project.getChildrenByKind(ReflectionKind.Module))
+      pages.modules.push({ name: mod.name, url: router.getFullUrl(mod) })
     for (const doc of event.project.documents ?? []) pages.documents.push({ title: doc.name, url: router.getFullUrl(doc) })
   })
   const project = await app.convert()
@@ -202,7 +212,10 @@ function guideSummaries() {
     const text = readFileSync(join(dir, name), 'utf8')
     const title = /^---\n[\s\S]*?^title:\s*(.+)$[\s\S]*?^---$/m.exec(text)?.[1]?.trim() ?? basename(name, '.md')
     const body = text.replace(/^---\n[\s\S]*?\n---\n/, '')
-    const para = body.split(/\n\s*\n/).map((p) => p.trim()).find((p) => p && !p.startsWith('#'))
+    const para = body
+      .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .find((p) => p && !p.startsWith('#'))
     map.set(title, (para ?? '').replace(/\s+/g, ' '))
   }
   return map
@@ -284,4 +297,3 @@ function fail(message) {
   console.error(`build-docs: ${message}`)
   process.exit(1)
 }
-

@@ -84,8 +84,12 @@ function specTs(doc) {
   }
   // The name rules also as regular expression literals, ready to test with (no flags, so no
   // state: safe to share); a literal costs a bundle less than `new RegExp(pattern)`.
-  for (const [name, pattern] of [['PROJECT_NAME', constants.PROJECT_PATTERN], ['LOGSTORE_NAME', constants.LOGSTORE_PATTERN]]) {
-    if (pattern.includes('/') || new RegExp(pattern).source !== pattern) throw new Error(`${name}: ${pattern} cannot be written as a literal`)
+  for (const [name, pattern] of [
+    ['PROJECT_NAME', constants.PROJECT_PATTERN],
+    ['LOGSTORE_NAME', constants.LOGSTORE_PATTERN],
+  ]) {
+    if (pattern.includes('/') || new RegExp(pattern).source !== pattern)
+      throw new Error(`${name}: ${pattern} cannot be written as a literal`)
     out += `export const ${name}: RegExp = /${pattern}/\n`
   }
   out += `export type ErrorCode = (typeof ERROR_CODES)[number]\n`
@@ -111,10 +115,14 @@ export function createTrackClient(options?: ClientOptions): TrackClient {
 /** Lints (optionally) and writes every generated file for `spec` into `out`. */
 export async function generate({ spec = defaultSpec, out = defaultOut, lint = true } = {}) {
   if (lint) {
-    execFileSync(join(root, 'node_modules', '.bin', 'redocly'), ['lint', spec, '--config', join(root, 'redocly.yaml'), '--max-problems', '50'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
-    })
+    execFileSync(
+      join(root, 'node_modules', '.bin', 'redocly'),
+      ['lint', spec, '--config', join(root, 'redocly.yaml'), '--max-problems', '50'],
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      },
+    )
   }
   const doc = parse(readFileSync(spec, 'utf8'))
   const files = {

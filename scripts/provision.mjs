@@ -78,7 +78,19 @@ function debianInstalled(pkg) {
 
 /** The npm command that installs one runtime into the cache. */
 export function npmCommand(rt) {
-  return ['npm', 'install', '--prefix', join(CACHE, rt.name), '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', `${rt.pkg}@${rt.version}`]
+  return [
+    'npm',
+    'install',
+    '--prefix',
+    join(CACHE, rt.name),
+    '--no-save',
+    '--no-package-lock',
+    '--no-audit',
+    '--no-fund',
+    '--ignore-scripts',
+    '--loglevel=error',
+    `${rt.pkg}@${rt.version}`,
+  ]
 }
 
 const isRoot = () => process.getuid?.() === 0
@@ -95,7 +107,10 @@ export function aptCommand(names) {
  */
 export function missing(name) {
   const rt = RUNTIMES.find((r) => r.name === name)
-  if (rt) return runtimeInstalled(rt) ? undefined : `${rt.label} is missing (no ${rt.pkg}@${rt.version} in ${join(CACHE, rt.name)}): run \`${npmCommand(rt).join(' ')}\``
+  if (rt)
+    return runtimeInstalled(rt)
+      ? undefined
+      : `${rt.label} is missing (no ${rt.pkg}@${rt.version} in ${join(CACHE, rt.name)}): run \`${npmCommand(rt).join(' ')}\``
   const pkg = DEBIAN.find((p) => p.name === name)
   if (!pkg) throw new Error(`provision: nothing named ${name}`)
   if (debianInstalled(pkg)) return undefined
@@ -174,7 +189,10 @@ async function main(args) {
   }
   if (!runtimes.length && !apt.length) return 0
 
-  const what = [runtimes.length && `${runtimes.map((rt) => `${rt.pkg}@${rt.version}`).join(', ')} into ${CACHE}`, apt.length && `${apt.join(', ')} with apt-get`]
+  const what = [
+    runtimes.length && `${runtimes.map((rt) => `${rt.pkg}@${rt.version}`).join(', ')} into ${CACHE}`,
+    apt.length && `${apt.join(', ')} with apt-get`,
+  ]
   console.error(`provision: installing ${what.filter(Boolean).join(', and ')}`)
   const started = Date.now()
   // npm and apt-get do not share a lock: all of it at once.
@@ -184,7 +202,9 @@ async function main(args) {
   ]
   const failed = (await Promise.all(jobs)).filter(([, failure]) => failure)
   for (const [label, failure] of failed) console.error(`provision: FAILED to install ${label}: ${failure}`)
-  console.error(`provision: ${failed.length ? `${failed.length} of ${jobs.length} installs failed` : 'done'} in ${Math.round((Date.now() - started) / 1000)} s`)
+  console.error(
+    `provision: ${failed.length ? `${failed.length} of ${jobs.length} installs failed` : 'done'} in ${Math.round((Date.now() - started) / 1000)} s`,
+  )
   return 0
 }
 

@@ -16,7 +16,7 @@ const kB = (bytes) => `${(bytes / 1000).toFixed(2)} kB`
 if (process.argv.includes('--limits')) {
   for (const row of config) {
     const { size } = results.find((r) => r.name === row.name)
-    row.limit = `${String(Math.ceil(size / 50) * 50 / 1000)} kB`
+    row.limit = `${String((Math.ceil(size / 50) * 50) / 1000)} kB`
   }
   writeFileSync('.size-limit.json', `${JSON.stringify(config, null, 2)}\n`)
 }

@@ -18,10 +18,21 @@ export const show = (value: unknown): string => (typeof value === 'string' ? JSO
  * @throws ValidationError naming the option, the allowed range and the value given, e.g.
  * `timeoutMs: must be a number from 1 to 2147483647 ms (or Infinity for no timeout), got NaN`.
  */
-export function checkOption(name: string, value: unknown, fallback: number, min: number, max: number, unit = '', infinity?: string): number {
+export function checkOption(
+  name: string,
+  value: unknown,
+  fallback: number,
+  min: number,
+  max: number,
+  unit = '',
+  infinity?: string,
+): number {
   if (value === undefined) return fallback
   const n = value as number
   // `n % 1` is NaN for Infinity, a whole number only where `max` allows it.
   if (typeof value === 'number' && ((n >= min && n <= max && (unit || n % 1 === 0 || n === max)) || (infinity && n === Infinity))) return n
-  throw new ValidationError(name, `must be a ${unit ? '' : 'whole '}number from ${min} to ${max}${unit}${infinity ? ` (or Infinity for ${infinity})` : ''}, got ${show(value)}`)
+  throw new ValidationError(
+    name,
+    `must be a ${unit ? '' : 'whole '}number from ${min} to ${max}${unit}${infinity ? ` (or Infinity for ${infinity})` : ''}, got ${show(value)}`,
+  )
 }

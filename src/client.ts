@@ -87,19 +87,38 @@ export function createClient(options: ClientOptions): Client {
  * const t = target(client, { topic: 'ui' })
  * await sendBatch(client, [prepare({ event: 'click' })], t)
  */
-export async function sendBatch(conn: Connection, logs: readonly EncodedLog[], t: Target, options: Omit<SendOptions, keyof TargetOptions> = {}): Promise<SendResult> {
+export async function sendBatch(
+  conn: Connection,
+  logs: readonly EncodedLog[],
+  t: Target,
+  options: Omit<SendOptions, keyof TargetOptions> = {},
+): Promise<SendResult> {
   const result = newResult(0)
   await sendBody(conn, encodeBody(t.envelope, logs), t, options, result)
   result.logs = logs.length
   return result
 }
 
-const newResult = (omitted: number): SendResult => ({ logs: 0, requests: 0, retries: 0, rawBytes: 0, wireBytes: 0, requestIds: [], omitted })
+const newResult = (omitted: number): SendResult => ({
+  logs: 0,
+  requests: 0,
+  retries: 0,
+  rawBytes: 0,
+  wireBytes: 0,
+  requestIds: [],
+  omitted,
+})
 
 // One request: compressed once (retries resend the same bytes), posted, retried; its figures
 // are added to `result` once it is accepted. Retries are counted as they happen: `result`
 // reaches the caller only when every request was accepted, so a failed one's never show.
-async function sendBody(conn: Connection, raw: Uint8Array, t: Target, opts: Omit<SendOptions, keyof TargetOptions>, result: SendResult): Promise<void> {
+async function sendBody(
+  conn: Connection,
+  raw: Uint8Array,
+  t: Target,
+  opts: Omit<SendOptions, keyof TargetOptions>,
+  result: SendResult,
+): Promise<void> {
   const options = conn.options
   opts.signal?.throwIfAborted()
   const body = opts.headerless ? { bytes: raw } : await compressBody(raw, options.compression)

@@ -16,15 +16,7 @@ export type { PostOptions } from './transport/post.js'
 export { auto } from './compress/policy.js'
 export type { CompressionOption, CompressionPolicy } from './compress/policy.js'
 export type { Codec } from './compress/codec.js'
-export {
-  WebTrackError,
-  ValidationError,
-  ServiceError,
-  NetworkError,
-  TimeoutError,
-  SendError,
-  isWebTrackError,
-} from './errors.js'
+export { WebTrackError, ValidationError, ServiceError, NetworkError, TimeoutError, SendError, isWebTrackError } from './errors.js'
 export type { ServiceErrorCode } from './errors.js'
 export type { ErrorCode } from '../generated/spec.js'
 export { ERROR_CODES } from '../generated/spec.js'
@@ -33,4 +25,13 @@ export type { Log, LogInput } from './request/normalize.js'
 export type { RetryInfo, RetryOption, RetryPolicy } from './transport/retry.js'
 export { DEFAULT_RETRY, isRetryableStatus } from './transport/retry.js'
 export { createTracker, DEFAULT_MAX_QUEUE_BYTES, LOG_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES, TRACKER_DEFAULTS } from './tracker/index.js'
-export type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, SentInfo, Tracker, TrackerOptions, TrackerStats } from './tracker/index.js'
+export type {
+  DropReason,
+  FlushOptions,
+  FlushSyncOptions,
+  PushOptions,
+  SentInfo,
+  Tracker,
+  TrackerOptions,
+  TrackerStats,
+} from './tracker/index.js'

@@ -52,13 +52,14 @@ export class ServiceError extends WebTrackError {
     url?: string | undefined
     retryAfterMs?: number | undefined
   }) {
-    super(`${init.status} ${init.errorCode}: ${init.errorMessage}${init.requestId ? ` (request id ${init.requestId})` : ''}${init.url ? ` — POST ${init.url}` : ''}`)
+    super(
+      `${init.status} ${init.errorCode}: ${init.errorMessage}${init.requestId ? ` (request id ${init.requestId})` : ''}${init.url ? ` — POST ${init.url}` : ''}`,
+    )
     Object.assign(this, init)
     this.name = 'ServiceError'
     ;(this as { retryable: boolean }).retryable = isRetryableStatus(init.status, init.errorCode)
   }
 }
-
 
 /**
  * What a system error says, for a message: its code and the words Node puts after it
@@ -138,7 +139,12 @@ export class SendError<L = Record<string, unknown>> extends WebTrackError {
  */
 export function isWebTrackError(value: unknown): value is WebTrackError {
   // The names as the constructors write them: a bundle's gzip finds each of them twice.
-  return value instanceof WebTrackError || ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes((value as Partial<Error> | undefined)?.name ?? '')
+  return (
+    value instanceof WebTrackError ||
+    ['WebTrackError', 'ValidationError', 'ServiceError', 'NetworkError', 'TimeoutError', 'SendError'].includes(
+      (value as Partial<Error> | undefined)?.name ?? '',
+    )
+  )
 }
 
 /**
@@ -146,4 +152,5 @@ export function isWebTrackError(value: unknown): value is WebTrackError {
  * else, which may be any value at all, becomes the error `wrap` makes of its text (`reason`).
  * Internal: the one place that turns an unknown thrown value into an error.
  */
-export const asWebTrackError = (value: unknown, wrap: (text: string) => WebTrackError): WebTrackError => (isWebTrackError(value) ? value : wrap(reason(value)))
+export const asWebTrackError = (value: unknown, wrap: (text: string) => WebTrackError): WebTrackError =>
+  isWebTrackError(value) ? value : wrap(reason(value))

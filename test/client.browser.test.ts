@@ -19,7 +19,15 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
   const errors: string[] = []
 
   beforeAll(async () => {
-    const bundle = await build({ entryPoints: [`${root}src/index.ts`], bundle: true, format: 'iife', globalName: 'SlsWebtrack', platform: 'browser', write: false, target: 'chrome120' })
+    const bundle = await build({
+      entryPoints: [`${root}src/index.ts`],
+      bundle: true,
+      format: 'iife',
+      globalName: 'SlsWebtrack',
+      platform: 'browser',
+      write: false,
+      target: 'chrome120',
+    })
     site = await serveStatic({
       '/': { type: 'text/html', body: '<!doctype html><title>client</title><script src="/sdk.js"></script>' },
       '/sdk.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
@@ -52,20 +60,23 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
       { endpoint: emu.endpoint, compression, count },
     )
 
-  it.each(['deflate', 'fflate', 'lz4', 'none'])('%s: the preflighted POST arrives, decoded, with a readable request id', async (compression) => {
-    const before = emu.logs().length
-    const res = await send(compression, 800)
-    expect(res.logs).toBe(800)
-    expect(res.requestIds[0]).toMatch(/^[0-9A-F]{24}$/)
-    const got = emu.logs().slice(before)
-    expect(got).toHaveLength(800)
-    expect(got[7]!.log).toMatchObject({ i: '7', page: '/item/7', msg: '第7条 😀' })
-    expect(got[0]!.project).toBe('browser-test')
-    const req = emu.requests().at(-1)!
-    expect(req.compressType).toBe(compression === 'none' ? 'none' : compression === 'fflate' ? 'deflate' : compression)
-    if (compression !== 'none') expect(req.wireBytes).toBeLessThan(req.rawBytes / 2)
-    expect(errors).toEqual([])
-  })
+  it.each(['deflate', 'fflate', 'lz4', 'none'])(
+    '%s: the preflighted POST arrives, decoded, with a readable request id',
+    async (compression) => {
+      const before = emu.logs().length
+      const res = await send(compression, 800)
+      expect(res.logs).toBe(800)
+      expect(res.requestIds[0]).toMatch(/^[0-9A-F]{24}$/)
+      const got = emu.logs().slice(before)
+      expect(got).toHaveLength(800)
+      expect(got[7]!.log).toMatchObject({ i: '7', page: '/item/7', msg: '第7条 😀' })
+      expect(got[0]!.project).toBe('browser-test')
+      const req = emu.requests().at(-1)!
+      expect(req.compressType).toBe(compression === 'none' ? 'none' : compression === 'fflate' ? 'deflate' : compression)
+      if (compression !== 'none') expect(req.wireBytes).toBeLessThan(req.rawBytes / 2)
+      expect(errors).toEqual([])
+    },
+  )
 
   it('a 302 is not followed: the opaque redirect is a ServiceError, and only the POST reaches the server', async () => {
     const seen: string[] = []
@@ -85,7 +96,12 @@ describe.skipIf(skipBrowser())('client in Chromium', () => {
         const client = createClient({ project: 'browser-test', endpoint, logstore: 'web', compression: 'none', retry: false })
         return client.send([{ a: '1' }]).then(
           (res: { logs: number }) => `sent ${res.logs}`,
-          (e: { name: string; status: number; retryable: boolean; message: string }) => ({ name: e.name, status: e.status, retryable: e.retryable, message: e.message }),
+          (e: { name: string; status: number; retryable: boolean; message: string }) => ({
+            name: e.name,
+            status: e.status,
+            retryable: e.retryable,
+            message: e.message,
+          }),
         )
       }, endpoint)
       expect(outcome).toMatchObject({ name: 'ServiceError', status: 0, retryable: false })

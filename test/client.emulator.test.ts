@@ -13,21 +13,34 @@ beforeAll(async () => {
 })
 afterAll(() => emu.close())
 
-const client = (extra = {}) => createClient({ project: 'real-http', endpoint: emu.endpoint, logstore: 'web', fetch: emu.fetch, sleep: async () => {}, ...extra })
+const client = (extra = {}) =>
+  createClient({ project: 'real-http', endpoint: emu.endpoint, logstore: 'web', fetch: emu.fetch, sleep: async () => {}, ...extra })
 const logs = (n: number) => Array.from({ length: n }, (_, i) => ({ i, url: `https://shop.example.com/p/${i % 9}`, msg: `第${i}条 😀` }))
 
 describe('client → emulator', () => {
-  it.each(['none', 'lz4', 'deflate', 'auto'] as const)('%s: stored exactly as sent, headers and raw size checked by the emulator', async (compression) => {
-    emu.clear()
-    const res = await client({ compression }).send(logs(3000), { topic: compression, tags: { k: 'v' }, source: 'node' })
-    expect(res.logs).toBe(3000)
-    const stored = emu.logs()
-    expect(stored).toHaveLength(3000)
-    expect(stored[42]).toMatchObject({ project: 'real-http', logstore: 'web', topic: compression, source: 'node', tags: { k: 'v' }, log: { i: '42', msg: '第42条 😀' } })
-    expect(stored[42]!.log.__time__).toMatch(/^\d+$/)
-    expect(res.requestIds).toEqual(emu.requests().map((r) => r.requestId))
-    expect(emu.requests().map((r) => r.compressType)).toEqual([compression === 'none' ? 'none' : compression === 'auto' ? 'lz4' : compression])
-  })
+  it.each(['none', 'lz4', 'deflate', 'auto'] as const)(
+    '%s: stored exactly as sent, headers and raw size checked by the emulator',
+    async (compression) => {
+      emu.clear()
+      const res = await client({ compression }).send(logs(3000), { topic: compression, tags: { k: 'v' }, source: 'node' })
+      expect(res.logs).toBe(3000)
+      const stored = emu.logs()
+      expect(stored).toHaveLength(3000)
+      expect(stored[42]).toMatchObject({
+        project: 'real-http',
+        logstore: 'web',
+        topic: compression,
+        source: 'node',
+        tags: { k: 'v' },
+        log: { i: '42', msg: '第42条 😀' },
+      })
+      expect(stored[42]!.log.__time__).toMatch(/^\d+$/)
+      expect(res.requestIds).toEqual(emu.requests().map((r) => r.requestId))
+      expect(emu.requests().map((r) => r.compressType)).toEqual([
+        compression === 'none' ? 'none' : compression === 'auto' ? 'lz4' : compression,
+      ])
+    },
+  )
 
   it('splits by the emulator-enforced limits: 10 000 logs in 3 requests, none rejected', async () => {
     emu.clear()
@@ -37,17 +50,22 @@ describe('client → emulator', () => {
     expect(emu.requests().every((r) => r.status === 200 && r.logs <= 4096 && r.rawBytes <= 3 * 1024 * 1024)).toBe(true)
   })
 
-  it.each(Object.keys(ERROR_EXAMPLES) as ErrorCode[])('%s from the service becomes a ServiceError with its status, code and request id', async (code) => {
-    emu.clear()
-    const { status } = ERROR_EXAMPLES[code]
-    emu.inject({ fail: 10, status, errorCode: code })
-    const err = (await client({ retry: 1 }).send(logs(1)).catch((e: unknown) => e)) as ServiceError
-    expect(err).toBeInstanceOf(ServiceError)
-    expect(err).toMatchObject({ status, errorCode: code, errorMessage: ERROR_EXAMPLES[code].errorMessage })
-    expect(err.requestId).toBe(emu.requests().at(-1)!.requestId)
-    expect(emu.requests()).toHaveLength(err.retryable ? 2 : 1)
-    emu.clear()
-  })
+  it.each(Object.keys(ERROR_EXAMPLES) as ErrorCode[])(
+    '%s from the service becomes a ServiceError with its status, code and request id',
+    async (code) => {
+      emu.clear()
+      const { status } = ERROR_EXAMPLES[code]
+      emu.inject({ fail: 10, status, errorCode: code })
+      const err = (await client({ retry: 1 })
+        .send(logs(1))
+        .catch((e: unknown) => e)) as ServiceError
+      expect(err).toBeInstanceOf(ServiceError)
+      expect(err).toMatchObject({ status, errorCode: code, errorMessage: ERROR_EXAMPLES[code].errorMessage })
+      expect(err.requestId).toBe(emu.requests().at(-1)!.requestId)
+      expect(emu.requests()).toHaveLength(err.retryable ? 2 : 1)
+      emu.clear()
+    },
+  )
 
   it('a dropped connection is a NetworkError, retried; a lost acknowledgement duplicates and never loses', async () => {
     emu.clear()
@@ -65,7 +83,11 @@ describe('client → emulator', () => {
     const all = logs(250)
     let n = 0
     const failing = createClient({
-      project: 'real-http', endpoint: emu.endpoint, logstore: 'web', limits: { maxLogs: 100 }, retry: false,
+      project: 'real-http',
+      endpoint: emu.endpoint,
+      logstore: 'web',
+      limits: { maxLogs: 100 },
+      retry: false,
       fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
         if (n++ === 2) emu.inject({ fail: 1, status: 404, errorCode: 'LogStoreNotExist' })
         return emu.fetch(input, init)
@@ -82,29 +104,48 @@ describe('client → emulator', () => {
 describe('client → emulator (property)', () => {
   it('any logs the client accepts, the strict emulator stores exactly, in order, with every codec', async () => {
     const fc = (await import('fast-check')).default
-    const text = fc.string({ maxLength: 30, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0000', '\u2028', '\ud800'), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) })
-    const key = fc.string({ minLength: 1, maxLength: 12, unit: fc.oneof(fc.constantFrom(...'abz09_-.:@é日😀 '.split('')), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })) }).filter((k) => !k.startsWith('_'))
-    const log = fc.dictionary(key, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 6 }).filter((l) => Object.values(l).some((v) => v !== null)) // a log with no value is refused
+    const text = fc.string({
+      maxLength: 30,
+      unit: fc.oneof(
+        fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n', '\u0000', '\u2028', '\ud800'),
+        fc.string({ minLength: 1, maxLength: 1, unit: 'binary' }),
+      ),
+    })
+    const key = fc
+      .string({
+        minLength: 1,
+        maxLength: 12,
+        unit: fc.oneof(fc.constantFrom(...'abz09_-.:@é日😀 '.split('')), fc.string({ minLength: 1, maxLength: 1, unit: 'binary' })),
+      })
+      .filter((k) => !k.startsWith('_'))
+    const log = fc
+      .dictionary(key, fc.oneof(text, fc.integer(), fc.boolean(), fc.constant(null)), { maxKeys: 6 })
+      .filter((l) => Object.values(l).some((v) => v !== null)) // a log with no value is refused
     const codec = fc.constantFrom<'none' | 'lz4' | 'deflate' | 'auto'>('none', 'lz4', 'deflate', 'auto')
     await fc.assert(
-      fc.asyncProperty(fc.array(log, { minLength: 1, maxLength: 40 }), codec, fc.integer({ min: 300, max: 3000 }), async (logs, compression, maxBytes) => {
-        emu.clear()
-        const c = client({ compression, limits: { maxBytes: maxBytes + 2000 } })
-        await c.send(logs, { topic: 'prop' })
-        const stored = emu.logs().map((r) => {
-          const { __time__, ...rest } = r.log
-          return rest
-        })
-        const expected = logs.map((l) =>
-          Object.fromEntries(
-            Object.entries(l)
-              .filter(([, v]) => v !== null)
-              .map(([k, v]) => [k.toWellFormed(), typeof v === 'string' ? v.toWellFormed() : String(v)]),
-          ),
-        )
-        expect(stored).toEqual(expected)
-        expect(emu.requests().every((r) => r.status === 200)).toBe(true)
-      }),
+      fc.asyncProperty(
+        fc.array(log, { minLength: 1, maxLength: 40 }),
+        codec,
+        fc.integer({ min: 300, max: 3000 }),
+        async (logs, compression, maxBytes) => {
+          emu.clear()
+          const c = client({ compression, limits: { maxBytes: maxBytes + 2000 } })
+          await c.send(logs, { topic: 'prop' })
+          const stored = emu.logs().map((r) => {
+            const { __time__, ...rest } = r.log
+            return rest
+          })
+          const expected = logs.map((l) =>
+            Object.fromEntries(
+              Object.entries(l)
+                .filter(([, v]) => v !== null)
+                .map(([k, v]) => [k.toWellFormed(), typeof v === 'string' ? v.toWellFormed() : String(v)]),
+            ),
+          )
+          expect(stored).toEqual(expected)
+          expect(emu.requests().every((r) => r.status === 200)).toBe(true)
+        },
+      ),
       { numRuns: 60 },
     )
   })

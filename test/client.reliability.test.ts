@@ -69,7 +69,11 @@ async function closedPort(): Promise<number> {
   return port
 }
 
-const caught = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error)
+const caught = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  )
 
 describe('answers', () => {
   it('a 302 is not followed: a ServiceError naming the Location, not retried, and nothing but the POST reaches the server', async () => {
@@ -86,7 +90,9 @@ describe('answers', () => {
   })
 
   it('a 200 whose body is not JSON is a success, sent once (no retry, no duplicate)', async () => {
-    const srv = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html', 'x-log-requestid': 'HTML200' }).end('<html>welcome</html>'))
+    const srv = await serve((_req, res) =>
+      res.writeHead(200, { 'content-type': 'text/html', 'x-log-requestid': 'HTML200' }).end('<html>welcome</html>'),
+    )
     const client = createClient({ ...base, endpoint: srv.endpoint, fetch: srv.fetch, sleep: noSleep })
     const res = await client.send([{ a: '1' }, { b: '2' }])
     expect(res).toMatchObject({ logs: 2, requests: 1, retries: 0, requestIds: ['HTML200'] })
@@ -108,7 +114,12 @@ describe('answers', () => {
 describe('network errors name their cause', () => {
   it('ECONNREFUSED, with the address', async () => {
     const port = await closedPort()
-    const client = createClient({ ...base, endpoint: `http://localhost:${port}`, fetch: createForwardFetch(`http://127.0.0.1:${port}`), retry: false })
+    const client = createClient({
+      ...base,
+      endpoint: `http://localhost:${port}`,
+      fetch: createForwardFetch(`http://127.0.0.1:${port}`),
+      retry: false,
+    })
     const err = await caught(client.send({ a: '1' }))
     expect(err).toBeInstanceOf(NetworkError)
     expect(err!.message).toMatch(new RegExp(`fetch failed: connect ECONNREFUSED 127\\.0\\.0\\.1:${port}`))
@@ -129,7 +140,12 @@ describe('network errors name their cause', () => {
   it('a TLS failure, with its code', async () => {
     const srv = await serve((_req, res) => res.end())
     // https to a plain-HTTP server: the handshake fails.
-    const client = createClient({ ...base, endpoint: `https://localhost:${srv.port}`, fetch: createForwardFetch(`https://127.0.0.1:${srv.port}`), retry: false })
+    const client = createClient({
+      ...base,
+      endpoint: `https://localhost:${srv.port}`,
+      fetch: createForwardFetch(`https://127.0.0.1:${srv.port}`),
+      retry: false,
+    })
     const err = await caught(client.send({ a: '1' }))
     expect(err).toBeInstanceOf(NetworkError)
     expect(err!.message).toMatch(/fetch failed: .*\(ERR_SSL_WRONG_VERSION_NUMBER\)$/)
@@ -137,7 +153,10 @@ describe('network errors name their cause', () => {
   })
 
   it('a cause with a code but no message (Node 22’s AggregateError of both addresses of localhost)', async () => {
-    const refused = Object.assign(new AggregateError([new Error('connect ECONNREFUSED ::1:4318'), new Error('connect ECONNREFUSED 127.0.0.1:4318')], ''), { code: 'ECONNREFUSED' })
+    const refused = Object.assign(
+      new AggregateError([new Error('connect ECONNREFUSED ::1:4318'), new Error('connect ECONNREFUSED 127.0.0.1:4318')], ''),
+      { code: 'ECONNREFUSED' },
+    )
     const { c } = client({ retry: false }, () => new TypeError('fetch failed', { cause: refused }))
     const err = await caught(c.send({ a: '1' }))
     expect(err!.message).toMatch(/: fetch failed: \(ECONNREFUSED\)$/)
@@ -161,7 +180,9 @@ describe('a request that never leaves is not a network error', () => {
     const retries: unknown[] = []
     // A hand-made target (the public `Target` shape) with a host that is no URL.
     const t = { ...target(c), baseUrl: 'http://my-project.127.0.0.1:4318' }
-    const err = (await caught(sendBatch({ ...c, options: { ...c.options, onRetry: (i) => retries.push(i) } }, [prepare({ a: '1' })], t))) as ValidationError
+    const err = (await caught(
+      sendBatch({ ...c, options: { ...c.options, onRetry: (i) => retries.push(i) } }, [prepare({ a: '1' })], t),
+    )) as ValidationError
     expect(err).toBeInstanceOf(ValidationError)
     expect(err).toMatchObject({ path: 'request', retryable: false })
     expect(err.message).toContain('my-project.127.0.0.1')
@@ -190,7 +211,8 @@ describe('a request that never leaves is not a network error', () => {
 
 describe('errors of this package from another realm', () => {
   // An iframe's (here: a vm context's) ServiceError is no `instanceof Error` in this realm.
-  const foreign = () => runInNewContext("Object.assign(new Error('503 ServerBusy: busy'), { name: 'ServiceError', status: 503, retryable: false })") as Error
+  const foreign = () =>
+    runInNewContext("Object.assign(new Error('503 ServerBusy: busy'), { name: 'ServiceError', status: 503, retryable: false })") as Error
 
   it('isWebTrackError knows one by its name', () => {
     const e = foreign()
@@ -248,8 +270,9 @@ describe('numeric options are checked at creation, with their range', () => {
   it('undefined fields of a retry policy take their defaults: 3 retries with finite delays', async () => {
     const delays: number[] = []
     // Fails 10 times: today's defaults give up after 4 attempts.
-    const { c, wire } = client({ retry: { limit: undefined, baseDelayMs: undefined, maxDelayMs: undefined }, onRetry: (i) => delays.push(i.delayMs) }, (_r, i) =>
-      i < 10 ? fail(500, 'InternalServerError') : ok(),
+    const { c, wire } = client(
+      { retry: { limit: undefined, baseDelayMs: undefined, maxDelayMs: undefined }, onRetry: (i) => delays.push(i.delayMs) },
+      (_r, i) => (i < 10 ? fail(500, 'InternalServerError') : ok()),
     )
     await expect(c.send({ a: '1' })).rejects.toBeInstanceOf(ServiceError)
     expect(wire.requests).toHaveLength(4)
@@ -352,9 +375,15 @@ describe('bad input is described in plain words', () => {
   }
 
   it('names: the rule in words, never a regex; a missing project says so', async () => {
-    expect(message({ project: 'MyProject' })).toBe('project: "MyProject" must be 3–63 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit')
-    expect(message({ project: undefined })).toBe('project: not set; it must be 3–63 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit')
-    expect(message({ logstore: 'Web' })).toBe('logstore: "Web" must be 3–63 characters of lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit')
+    expect(message({ project: 'MyProject' })).toBe(
+      'project: "MyProject" must be 3–63 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+    )
+    expect(message({ project: undefined })).toBe(
+      'project: not set; it must be 3–63 characters of lowercase letters, digits and hyphens, starting and ending with a letter or digit',
+    )
+    expect(message({ logstore: 'Web' })).toBe(
+      'logstore: "Web" must be 3–63 characters of lowercase letters, digits, hyphens and underscores, starting and ending with a letter or digit',
+    )
     await expect(createClient(base).send({ a: '1' }, { logstore: 'a_' })).rejects.toThrow('logstore: "a_" must be 3–63 characters')
     expect(message({ tags: { '': 'x' } })).toBe('tags: empty tag key')
   })
@@ -387,9 +416,12 @@ describe('bad input is described in plain words', () => {
     expect(message({ endpoint: 'http://my-project.localhost:4318' })).toContain('use http://localhost:4318')
   })
 
-  it.each(['localhost', 'http://localhost:4318', 'https://cn-hangzhou.log.aliyuncs.com', 'log.example.com:8443'])('accepts the endpoint %j', (endpoint) => {
-    expect(message({ endpoint })).toBeUndefined()
-  })
+  it.each(['localhost', 'http://localhost:4318', 'https://cn-hangzhou.log.aliyuncs.com', 'log.example.com:8443'])(
+    'accepts the endpoint %j',
+    (endpoint) => {
+      expect(message({ endpoint })).toBeUndefined()
+    },
+  )
 })
 
 describe('redirects are never a success (fault suite)', () => {
@@ -411,17 +443,27 @@ describe('redirects are never a success (fault suite)', () => {
     })
   }
 
-  it.each(cases)('client: %i is a non-retryable ServiceError naming the Location; only the POST reaches the server', async (status, location) => {
-    const srv = await redirecting(status, location)
-    const retries: unknown[] = []
-    const client = createClient({ ...base, endpoint: srv.endpoint, fetch: srv.fetch, sleep: noSleep, retry: 5, onRetry: (i) => retries.push(i) })
-    const err = (await caught(client.send([{ a: '1' }, { b: '2' }]))) as ServiceError
-    expect(err).toBeInstanceOf(ServiceError)
-    expect(err).toMatchObject({ status, errorCode: `HTTP${status}`, retryable: false, requestId: `R${status}` })
-    expect(err.message).toContain(`redirected to ${location}`)
-    expect(retries).toEqual([])
-    expect(srv.seen).toEqual([{ method: 'POST', url: '/logstores/web/track' }])
-  })
+  it.each(cases)(
+    'client: %i is a non-retryable ServiceError naming the Location; only the POST reaches the server',
+    async (status, location) => {
+      const srv = await redirecting(status, location)
+      const retries: unknown[] = []
+      const client = createClient({
+        ...base,
+        endpoint: srv.endpoint,
+        fetch: srv.fetch,
+        sleep: noSleep,
+        retry: 5,
+        onRetry: (i) => retries.push(i),
+      })
+      const err = (await caught(client.send([{ a: '1' }, { b: '2' }]))) as ServiceError
+      expect(err).toBeInstanceOf(ServiceError)
+      expect(err).toMatchObject({ status, errorCode: `HTTP${status}`, retryable: false, requestId: `R${status}` })
+      expect(err.message).toContain(`redirected to ${location}`)
+      expect(retries).toEqual([])
+      expect(srv.seen).toEqual([{ method: 'POST', url: '/logstores/web/track' }])
+    },
+  )
 
   it.each(cases)('tracker: %i goes to onError with every log of the batch, counted as failed, never as sent', async (status, location) => {
     const srv = await redirecting(status, location)
@@ -498,7 +540,11 @@ describe('an idle Node process while a tracker waits (fault suite)', () => {
   // many topics, a close timeout that fires first, and requests left hanging in flight.
 
   /** Runs `body` after a tracker is created in a child process; its `onError` prints counts. */
-  async function child(port: number, options: string, body: string): Promise<{ status: number | null; out: string; reported: number; stats: TrackerStats }> {
+  async function child(
+    port: number,
+    options: string,
+    body: string,
+  ): Promise<{ status: number | null; out: string; reported: number; stats: TrackerStats }> {
     const dir = mkdtempSync(join(tmpdir(), 'idle-exit-'))
     try {
       const script = join(dir, 'child.mts')
@@ -524,7 +570,9 @@ console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
       proc.stderr.on('data', (d) => (out += d))
       const status = await new Promise<number | null>((resolve) => proc.on('close', resolve))
       const line = out.split('\n').find((l) => l.startsWith('RESULT '))
-      const result = line ? (JSON.parse(line.slice(7)) as { reported: number; stats: TrackerStats }) : { reported: -1, stats: {} as TrackerStats }
+      const result = line
+        ? (JSON.parse(line.slice(7)) as { reported: number; stats: TrackerStats })
+        : { reported: -1, stats: {} as TrackerStats }
       return { status, out, ...result }
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -533,7 +581,11 @@ console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
 
   it('await flush() against a dead server: the process stays until all 200 logs on 20 topics are reported, then exits 0', async () => {
     const port = await closedPort()
-    const r = await child(port, `retry: { limit: 2, baseDelayMs: 5, maxDelayMs: 20 }, maxRetryMs: 200`, `console.log('flushed', await tracker.flush())`)
+    const r = await child(
+      port,
+      `retry: { limit: 2, baseDelayMs: 5, maxDelayMs: 20 }, maxRetryMs: 200`,
+      `console.log('flushed', await tracker.flush())`,
+    )
     expect(r.status, r.out).not.toBe(13)
     expect(r.status, r.out).toBe(0)
     expect(r.out).toContain('flushed true')
@@ -544,7 +596,11 @@ console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
 
   it('await close() whose timeout comes first (retries without end): every log pending is reported as the tracker closes', async () => {
     const port = await closedPort()
-    const r = await child(port, `retry: { limit: Infinity, baseDelayMs: 20, maxDelayMs: 50 }, maxRetryMs: Infinity, closeTimeoutMs: 300`, `await tracker.close()`)
+    const r = await child(
+      port,
+      `retry: { limit: Infinity, baseDelayMs: 20, maxDelayMs: 50 }, maxRetryMs: Infinity, closeTimeoutMs: 300`,
+      `await tracker.close()`,
+    )
     expect(r.status, r.out).toBe(0)
     expect(r.out).toContain('tracker closed')
     expect(r.reported, r.out).toBe(200)
@@ -589,7 +645,14 @@ describe('the tracker on the same paths', () => {
   function tracked(extra: Partial<TrackerOptions> = {}) {
     const wire = recordingFetch()
     const errors: { error: WebTrackError; logs: LogInput[] }[] = []
-    const tracker = createTracker({ ...base, fetch: wire.fetch, flushOnExit: false, lingerMs: 0, onError: (error, logs) => errors.push({ error, logs }), ...extra })
+    const tracker = createTracker({
+      ...base,
+      fetch: wire.fetch,
+      flushOnExit: false,
+      lingerMs: 0,
+      onError: (error, logs) => errors.push({ error, logs }),
+      ...extra,
+    })
     return { tracker, errors, wire }
   }
   const logsOf = (req: WireRequest) => JSON.parse(new TextDecoder().decode(req.body)).__logs__ as Record<string, string>[]

@@ -64,7 +64,24 @@ describe('routing', () => {
     expect(wire.requests[0]!.url.href).toBe('http://my-project.localhost:4318/logstores/other_store/track')
   })
 
-  const badNames = ['', 'ab', 'My-project', 'a.b.c', 'evil.com/x', 'a/b-c', 'user@host', 'abc#frag', 'ab%2e', 'abc?x=1', 'a b c', '-abc', 'abc-', 'a'.repeat(64), 'abc\n', '..']
+  const badNames = [
+    '',
+    'ab',
+    'My-project',
+    'a.b.c',
+    'evil.com/x',
+    'a/b-c',
+    'user@host',
+    'abc#frag',
+    'ab%2e',
+    'abc?x=1',
+    'a b c',
+    '-abc',
+    'abc-',
+    'a'.repeat(64),
+    'abc\n',
+    '..',
+  ]
   it.each(badNames)('refuses the project %j before fetch is called', (project) => {
     const { wire } = client()
     expect(() => createClient({ ...base, project, fetch: wire.fetch })).toThrow(ValidationError)
@@ -92,29 +109,39 @@ describe('routing', () => {
     expect(path(() => createClient({ ...base, logstore: 'A' }))).toBe('logstore')
   })
 
-  it.each(['https://user:pw@host.com', 'user@host.com', 'host.com/path', 'https://host.com/x', 'host.com?q=1', 'host.com#f', 'ftp://host.com', '', 'https://'])(
-    'refuses the endpoint %j',
-    (endpoint) => {
-      expect(() => createClient({ ...base, endpoint })).toThrow(ValidationError)
-    },
-  )
+  it.each([
+    'https://user:pw@host.com',
+    'user@host.com',
+    'host.com/path',
+    'https://host.com/x',
+    'host.com?q=1',
+    'host.com#f',
+    'ftp://host.com',
+    '',
+    'https://',
+  ])('refuses the endpoint %j', (endpoint) => {
+    expect(() => createClient({ ...base, endpoint })).toThrow(ValidationError)
+  })
 
   it('any project string either routes to its own host label or is refused (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ minLength: 0, maxLength: 70, unit: fc.constantFrom(...'abz09-._/@#%? A:\\'.split('')) }), async (project) => {
-        const wire = recordingFetch()
-        let c
-        try {
-          c = createClient({ ...base, project, fetch: wire.fetch })
-        } catch (e) {
-          expect(e).toBeInstanceOf(ValidationError)
-          return
-        }
-        expect(project).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
-        await c.send({ a: '1' })
-        expect(wire.requests[0]!.url.hostname).toBe(`${project}.cn-hangzhou.log.aliyuncs.com`)
-        expect(wire.requests[0]!.url.pathname).toBe('/logstores/web/track')
-      }),
+      fc.asyncProperty(
+        fc.string({ minLength: 0, maxLength: 70, unit: fc.constantFrom(...'abz09-._/@#%? A:\\'.split('')) }),
+        async (project) => {
+          const wire = recordingFetch()
+          let c
+          try {
+            c = createClient({ ...base, project, fetch: wire.fetch })
+          } catch (e) {
+            expect(e).toBeInstanceOf(ValidationError)
+            return
+          }
+          expect(project).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/)
+          await c.send({ a: '1' })
+          expect(wire.requests[0]!.url.hostname).toBe(`${project}.cn-hangzhou.log.aliyuncs.com`)
+          expect(wire.requests[0]!.url.pathname).toBe('/logstores/web/track')
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -123,7 +150,14 @@ describe('routing', () => {
     const { c } = client()
     const url = new URL(trackUrl(c, { event: 'view', n: 3, msg: 'a&b=c' }, { topic: 't', source: 's' }))
     expect(url.origin + url.pathname).toBe('https://my-project.cn-hangzhou.log.aliyuncs.com/logstores/web/track')
-    expect(Object.fromEntries(url.searchParams)).toEqual({ APIVersion: '0.6.0', __topic__: 't', __source__: 's', event: 'view', n: '3', msg: 'a&b=c' })
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      APIVersion: '0.6.0',
+      __topic__: 't',
+      __source__: 's',
+      event: 'view',
+      n: '3',
+      msg: 'a&b=c',
+    })
     expect(() => trackUrl(c, { APIVersion: 'x' })).toThrow(ValidationError)
   })
 })
@@ -137,8 +171,20 @@ describe('the request', () => {
     expect(req.headers.get('content-type')).toBe('application/json')
     expect(req.headers.get('x-log-compresstype')).toBeNull()
     expect(Number(req.headers.get('x-log-bodyrawsize'))).toBe(req.body.length)
-    expect(json(req)).toEqual({ __topic__: 'clicks', __source__: 'page', __tags__: { app: 'shop', v: '2' }, __logs__: [{ a: '1' }, { b: '2' }] })
-    expect(res).toMatchObject({ logs: 2, requests: 1, retries: 0, rawBytes: req.body.length, wireBytes: req.body.length, requestIds: ['RID0'] })
+    expect(json(req)).toEqual({
+      __topic__: 'clicks',
+      __source__: 'page',
+      __tags__: { app: 'shop', v: '2' },
+      __logs__: [{ a: '1' }, { b: '2' }],
+    })
+    expect(res).toMatchObject({
+      logs: 2,
+      requests: 1,
+      retries: 0,
+      rawBytes: req.body.length,
+      wireBytes: req.body.length,
+      requestIds: ['RID0'],
+    })
   })
 
   it('sends __source__ as "" when none is set', async () => {
@@ -247,42 +293,50 @@ describe('normalisation', () => {
 describe('splitting', () => {
   const logArb = fc.dictionary(
     fc.string({ minLength: 1, maxLength: 8, unit: fc.constantFrom(...'abcdefgxyz_-'.split('')) }),
-    fc.string({ maxLength: 60, unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n'), fc.string({ minLength: 1, maxLength: 1 })) }),
+    fc.string({
+      maxLength: 60,
+      unit: fc.oneof(fc.constantFrom('a', 'é', '日', '😀', '"', '\\', '\n'), fc.string({ minLength: 1, maxLength: 1 })),
+    }),
     { minKeys: 1, maxKeys: 5 },
   )
 
   it('every request holds ≤ maxLogs logs and ≤ maxBytes raw bytes with its envelope; order kept (property)', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(logArb, { minLength: 1, maxLength: 60 }), fc.integer({ min: 400, max: 2000 }), fc.integer({ min: 1, max: 9 }), async (logs, maxBytes, maxLogs) => {
-        const { c, wire } = client({ limits: { maxBytes, maxLogs } })
-        const prepared = logs.map((l) => prepare(l))
-        const env = target(c, { topic: 't' }).envelope.bytes
-        if (prepared.some((p) => p.bytes + env > maxBytes)) {
-          await expect(c.send(logs, { topic: 't' })).rejects.toThrow(ValidationError)
-          expect(wire.requests).toHaveLength(0)
-          return
-        }
-        const res = await c.send(logs, { topic: 't' })
-        const sent = []
-        for (const req of wire.requests) {
-          expect(req.body.length).toBeLessThanOrEqual(maxBytes)
-          expect(Number(req.headers.get('x-log-bodyrawsize'))).toBe(req.body.length)
-          const body = json(req)
-          expect(body.__logs__.length).toBeLessThanOrEqual(maxLogs)
-          expect(body.__topic__).toBe('t')
-          sent.push(...body.__logs__)
-        }
-        expect(sent).toEqual(logs.map((l) => Object.fromEntries(Object.entries(l))))
-        expect(res.logs).toBe(logs.length)
-        expect(res.requests).toBe(wire.requests.length)
-        // Greedy packing: no two neighbouring requests could have been one.
-        for (let i = 1; i < wire.requests.length; i++) {
-          const a = json(wire.requests[i - 1]!).__logs__.length
-          const b = json(wire.requests[i]!).__logs__.length
-          const merged = wire.requests[i - 1]!.body.length + wire.requests[i]!.body.length - env + 1
-          expect(a + b > maxLogs || merged > maxBytes).toBe(true)
-        }
-      }),
+      fc.asyncProperty(
+        fc.array(logArb, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 400, max: 2000 }),
+        fc.integer({ min: 1, max: 9 }),
+        async (logs, maxBytes, maxLogs) => {
+          const { c, wire } = client({ limits: { maxBytes, maxLogs } })
+          const prepared = logs.map((l) => prepare(l))
+          const env = target(c, { topic: 't' }).envelope.bytes
+          if (prepared.some((p) => p.bytes + env > maxBytes)) {
+            await expect(c.send(logs, { topic: 't' })).rejects.toThrow(ValidationError)
+            expect(wire.requests).toHaveLength(0)
+            return
+          }
+          const res = await c.send(logs, { topic: 't' })
+          const sent = []
+          for (const req of wire.requests) {
+            expect(req.body.length).toBeLessThanOrEqual(maxBytes)
+            expect(Number(req.headers.get('x-log-bodyrawsize'))).toBe(req.body.length)
+            const body = json(req)
+            expect(body.__logs__.length).toBeLessThanOrEqual(maxLogs)
+            expect(body.__topic__).toBe('t')
+            sent.push(...body.__logs__)
+          }
+          expect(sent).toEqual(logs.map((l) => Object.fromEntries(Object.entries(l))))
+          expect(res.logs).toBe(logs.length)
+          expect(res.requests).toBe(wire.requests.length)
+          // Greedy packing: no two neighbouring requests could have been one.
+          for (let i = 1; i < wire.requests.length; i++) {
+            const a = json(wire.requests[i - 1]!).__logs__.length
+            const b = json(wire.requests[i]!).__logs__.length
+            const merged = wire.requests[i - 1]!.body.length + wire.requests[i]!.body.length - env + 1
+            expect(a + b > maxLogs || merged > maxBytes).toBe(true)
+          }
+        },
+      ),
       { numRuns: 150 },
     )
   })
@@ -305,7 +359,12 @@ describe('splitting', () => {
 
 describe('compression', () => {
   const corpus = (n: number) =>
-    Array.from({ length: n }, (_, i) => ({ url: `https://shop.example.com/item/${i % 50}?ref=home`, ua: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0', msg: `第${i}条 click`, i }))
+    Array.from({ length: n }, (_, i) => ({
+      url: `https://shop.example.com/item/${i % 50}?ref=home`,
+      ua: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0',
+      msg: `第${i}条 click`,
+      i,
+    }))
 
   it('lz4: a raw block that lz4-napi, and liblz4 where installed, decode to the raw body', async () => {
     const { c, wire } = client({ compression: lz4 })
@@ -337,7 +396,8 @@ describe('compression', () => {
     // CompressionStream (what React Native or a mini-program engine offers).
     const { outputFiles } = buildSync({
       stdin: {
-        contents: "export * from './src/core.ts'; export { deflate, deflatePortable, hasNativeDeflate } from './src/compress/deflate.ts'; export { createClient as createMainClient } from './src/index.ts'",
+        contents:
+          "export * from './src/core.ts'; export { deflate, deflatePortable, hasNativeDeflate } from './src/compress/deflate.ts'; export { createClient as createMainClient } from './src/index.ts'",
         resolveDir: process.cwd(),
         loader: 'ts',
       },
@@ -348,7 +408,21 @@ describe('compression', () => {
       write: false,
     })
     // What a send needs besides (fetch is passed in): still no `process`, no CompressionStream.
-    const sandbox = { TextEncoder, URL, URLSearchParams, AbortController, AbortSignal, Uint8Array, Request, Headers, Response, FormData, setTimeout, clearTimeout, pkg: undefined as any }
+    const sandbox = {
+      TextEncoder,
+      URL,
+      URLSearchParams,
+      AbortController,
+      AbortSignal,
+      Uint8Array,
+      Request,
+      Headers,
+      Response,
+      FormData,
+      setTimeout,
+      clearTimeout,
+      pkg: undefined as any,
+    }
     runInNewContext(outputFiles[0]!.text, sandbox)
     const pkg = sandbox.pkg
     expect(pkg.hasNativeDeflate).toBe(false)
@@ -397,7 +471,14 @@ describe('errors and retries', () => {
     const { c, wire } = client({}, () => fail(400, 'PostBodyInvalid'))
     const err = (await c.send({ a: '1' }).catch((e: unknown) => e)) as ServiceError
     expect(err).toBeInstanceOf(ServiceError)
-    expect(err).toMatchObject({ name: 'ServiceError', status: 400, errorCode: 'PostBodyInvalid', errorMessage: 'PostBodyInvalid message', requestId: 'E400', retryable: false })
+    expect(err).toMatchObject({
+      name: 'ServiceError',
+      status: 400,
+      errorCode: 'PostBodyInvalid',
+      errorMessage: 'PostBodyInvalid message',
+      requestId: 'E400',
+      retryable: false,
+    })
     expect(wire.requests).toHaveLength(1)
   })
 
@@ -498,7 +579,9 @@ describe('errors and retries', () => {
     delays.forEach((d) => expect(d).toBeGreaterThanOrEqual(0))
     delays.forEach((d, i) => expect(d).toBeLessThan(ceilings[i]!))
     const waited: number[] = []
-    const { c: c2 } = client({ onRetry: (i) => waited.push(i.delayMs) }, (_r, i) => (i === 0 ? fail(503, 'Busy', { 'retry-after': '2' }) : ok()))
+    const { c: c2 } = client({ onRetry: (i) => waited.push(i.delayMs) }, (_r, i) =>
+      i === 0 ? fail(503, 'Busy', { 'retry-after': '2' }) : ok(),
+    )
     await c2.send({ a: '1' })
     expect(waited).toEqual([2000])
   })

@@ -8,15 +8,11 @@ import { run } from './support/run.js'
 const variants = ['node16 ESM', 'node16 CJS', 'bundler ESM', 'bundler CJS', 'node10 ESM', 'node10 CJS', 'browser ESM']
 
 describe('published types', () => {
-  it(
-    'a consumer of the packed tarball compiles with skipLibCheck: false and strict, for every moduleResolution and module format',
-    () => {
-      // --build packs a private build, as test/package.test.ts rebuilds dist/ meanwhile.
-      const r = run('node', ['scripts/check-consumer.mjs', '--build'], { timeoutMs: 300_000 })
-      expect(r.out).not.toMatch(/error TS/)
-      for (const v of variants) expect(r.out).toMatch(new RegExp(`^${v}: ok`, 'm'))
-      expect(r.status, r.out).toBe(0)
-    },
-    300_000,
-  )
+  it('a consumer of the packed tarball compiles with skipLibCheck: false and strict, for every moduleResolution and module format', () => {
+    // --build packs a private build, as test/package.test.ts rebuilds dist/ meanwhile.
+    const r = run('node', ['scripts/check-consumer.mjs', '--build'], { timeoutMs: 300_000 })
+    expect(r.out).not.toMatch(/error TS/)
+    for (const v of variants) expect(r.out).toMatch(new RegExp(`^${v}: ok`, 'm'))
+    expect(r.status, r.out).toBe(0)
+  }, 300_000)
 })

@@ -29,7 +29,12 @@ export {}
 `
 
 function blocks(): { name: string; code: string }[] {
-  const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+  const docs = [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ]
   const out: { name: string; code: string }[] = []
   for (const doc of docs) {
     const text = readFileSync(join(root, doc), 'utf8')
@@ -55,7 +60,10 @@ describe('code in the README and the guides', () => {
     expect(found.length).toBeGreaterThanOrEqual(8)
     for (const { name, code } of found) writeFileSync(join(dir, `${name}.ts`), `${code}\nexport {}\n`)
     writeFileSync(join(dir, 'reader.d.ts'), READER_NAMES)
-    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: join(root, 'tsconfig.json'), compilerOptions: { noUnusedLocals: false }, include: ['./*.ts'] }))
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: join(root, 'tsconfig.json'), compilerOptions: { noUnusedLocals: false }, include: ['./*.ts'] }),
+    )
     const r = run(bin('tsc'), ['--noEmit', '-p', join(dir, 'tsconfig.json')])
     expect(r.out).toBe('')
     expect(r.status).toBe(0)

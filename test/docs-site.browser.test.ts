@@ -19,7 +19,6 @@ const READING_ORDER = ['Getting started', 'Migrating from the official browser S
 
 const out = join(root, '.tmp', `docs-site-${process.pid}`)
 
-
 /** Every file of `dir` under `BASE`, a folder's index.html also under the folder's own URL. */
 function siteRoutes(dir: string): Record<string, StaticFile> {
   const routes: Record<string, StaticFile> = {}
@@ -71,7 +70,12 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
     page.on('pageerror', (e) => problems.push(`${current}: page error: ${e.message}`))
     // Leaving a page cancels what it still loads (its icon, say): net::ERR_ABORTED is that, not a
     // broken link. A missing file is an HTTP 404, below.
-    page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`))
+    page.on(
+      'requestfailed',
+      (r) =>
+        r.failure()?.errorText !== 'net::ERR_ABORTED' &&
+        problems.push(`${current}: request failed: ${r.url()} (${r.failure()?.errorText})`),
+    )
     page.on('response', (r) => r.status() >= 400 && problems.push(`${current}: HTTP ${r.status()}: ${r.url()}`))
     // The site works offline: a request for anything off the server is a problem, and blocked.
     await page.route('**/*', (route) => {
@@ -118,7 +122,14 @@ describe.skipIf(skipBrowser())(`the docs site served under ${BASE}`, () => {
   }, 300_000)
 
   it('the navigation of every kind of page leads to the site index, the HTTP API and the reference', async () => {
-    const pages = ['index.html', 'api/index.html', 'reference/index.html', 'reference/modules/sls-webtrack.html', 'reference/functions/sls-webtrack.createClient.html', 'reference/documents/Getting_started.html']
+    const pages = [
+      'index.html',
+      'api/index.html',
+      'reference/index.html',
+      'reference/modules/sls-webtrack.html',
+      'reference/functions/sls-webtrack.createClient.html',
+      'reference/documents/Getting_started.html',
+    ]
     for (const path of pages) {
       await page.goto(home + path, { waitUntil: 'load' })
       const hrefs = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href.split('#')[0]))

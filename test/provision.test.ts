@@ -29,7 +29,11 @@ function fakePath(name: string, stubs: Record<string, string> = {}): string {
 }
 
 function provision(args: string[], env: Record<string, string>) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts/provision.mjs'), ...args], { env: { HOME: process.env.HOME ?? '/', ...env }, encoding: 'utf8', timeout: 60_000 })
+  const r = spawnSync(process.execPath, [join(root, 'scripts/provision.mjs'), ...args], {
+    env: { HOME: process.env.HOME ?? '/', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
 }
 const dryRun = (env: Record<string, string>) => provision(['--dry-run'], env)
@@ -59,7 +63,9 @@ describe('scripts/provision.mjs --dry-run', () => {
       expect(r.stderr).toBe('')
     } else {
       expect(r.stdout.trim().split('\n')).toEqual(npm)
-      expect(r.stderr.trim()).toBe('provision: cannot install chromium, python3-lz4 here (not root): run `sudo apt-get update && sudo apt-get install -y chromium python3-lz4`')
+      expect(r.stderr.trim()).toBe(
+        'provision: cannot install chromium, python3-lz4 here (not root): run `sudo apt-get update && sudo apt-get install -y chromium python3-lz4`',
+      )
     }
   })
 
@@ -69,7 +75,9 @@ describe('scripts/provision.mjs --dry-run', () => {
     expect(r.status, r.stderr).toBe(0)
     expect(r.stdout.trim().split('\n')).toEqual(RUNTIMES.map((rt) => npmInstall(cache, rt)))
     const why = asRoot ? 'no apt-get' : 'not root'
-    expect(r.stderr.trim()).toBe(`provision: cannot install chromium, python3-lz4 here (${why}): run \`${sudo}apt-get update && ${sudo}apt-get install -y chromium python3-lz4\``)
+    expect(r.stderr.trim()).toBe(
+      `provision: cannot install chromium, python3-lz4 here (${why}): run \`${sudo}apt-get update && ${sudo}apt-get install -y chromium python3-lz4\``,
+    )
   })
 
   it('reuses what is installed at the pinned version, and replaces another version', () => {
@@ -83,14 +91,29 @@ describe('scripts/provision.mjs --dry-run', () => {
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: rt.pkg, version }))
     }
     const path = fakePath('present', { python3: 'exit 0', chromium: 'exit 0' })
-    const r = dryRun({ SLS_WEBTRACK_CACHE: cache, CHROMIUM_PATH: join(path, 'chromium'), SLS_WEBTRACK_PYTHON: join(path, 'python3'), PATH: path })
+    const r = dryRun({
+      SLS_WEBTRACK_CACHE: cache,
+      CHROMIUM_PATH: join(path, 'chromium'),
+      SLS_WEBTRACK_PYTHON: join(path, 'python3'),
+      PATH: path,
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr).toBe('')
-    expect(r.stdout.trim()).toBe(npmInstall(cache, RUNTIMES.find((rt) => rt.name === 'bun')!))
+    expect(r.stdout.trim()).toBe(
+      npmInstall(
+        cache,
+        RUNTIMES.find((rt) => rt.name === 'bun')!,
+      ),
+    )
   })
 
   it('does nothing with SLS_WEBTRACK_NO_PROVISION=1, and says so', () => {
-    const r = dryRun({ ...nothing, SLS_WEBTRACK_CACHE: join(scratch, 'fresh-cache'), PATH: fakePath('off'), SLS_WEBTRACK_NO_PROVISION: '1' })
+    const r = dryRun({
+      ...nothing,
+      SLS_WEBTRACK_CACHE: join(scratch, 'fresh-cache'),
+      PATH: fakePath('off'),
+      SLS_WEBTRACK_NO_PROVISION: '1',
+    })
     expect(r.status).toBe(0)
     expect(r.stdout).toBe('')
     expect(r.stderr).toMatch(/^provision: skipped \(SLS_WEBTRACK_NO_PROVISION is set\)/)
@@ -108,13 +131,21 @@ describe('scripts/provision.mjs installing', () => {
     const r = provision([], { ...nothing, SLS_WEBTRACK_CACHE: cache, PATH: path })
     expect(r.status).toBe(0)
     expect(r.stdout).toBe('')
-    for (const rt of RUNTIMES) expect(r.stderr).toContain(`provision: FAILED to install ${rt.label}: \`${npmInstall(cache, rt)}\` exited with 1:\nnpm error 404 Not Found`)
+    for (const rt of RUNTIMES)
+      expect(r.stderr).toContain(
+        `provision: FAILED to install ${rt.label}: \`${npmInstall(cache, rt)}\` exited with 1:\nnpm error 404 Not Found`,
+      )
     expect(r.stderr).toMatch(/^provision: 4 of 4 installs failed in \d+ s$/m)
   })
 
   it('stops an install that hangs after SLS_WEBTRACK_PROVISION_TIMEOUT seconds', () => {
     const path = fakePath('npm-hangs', { npm: 'exec /bin/sleep 60' })
-    const r = provision([], { ...nothing, SLS_WEBTRACK_CACHE: join(scratch, 'hanging-cache'), PATH: path, SLS_WEBTRACK_PROVISION_TIMEOUT: '1' })
+    const r = provision([], {
+      ...nothing,
+      SLS_WEBTRACK_CACHE: join(scratch, 'hanging-cache'),
+      PATH: path,
+      SLS_WEBTRACK_PROVISION_TIMEOUT: '1',
+    })
     expect(r.status, r.stderr).toBe(0)
     expect(r.stderr.match(/` timed out after 1 s$/gm)).toHaveLength(4)
   })
@@ -147,7 +178,7 @@ describe('a test whose runtime is missing', () => {
 })
 
 describe('CI', () => {
-  it('.ci/run is the README\'s two commands and nothing else', () => {
+  it(".ci/run is the README's two commands and nothing else", () => {
     const lines = readFileSync(join(root, '.ci/run'), 'utf8')
       .split('\n')
       .filter((line) => line.trim() && !line.startsWith('#'))

@@ -21,7 +21,8 @@ describe('other runtimes', () => {
   for (const rt of runtimes) {
     it.skipIf(skipWithout(rt.need))(`${rt.name}: every codec, the tracker and the emulator`, async () => {
       requireInstalled(rt.need)
-      if (rt.bundle) await build({ entryPoints: [smoke], bundle: true, platform: 'node', format: 'esm', outfile: denoSmoke, logLevel: 'silent' })
+      if (rt.bundle)
+        await build({ entryPoints: [smoke], bundle: true, platform: 'node', format: 'esm', outfile: denoSmoke, logLevel: 'silent' })
       const r = await runAsync(runtimeBin(rt.need), rt.args)
       expect(r.status, r.out).toBe(0)
       expect(r.out).toMatch(rt.expect)
@@ -35,16 +36,32 @@ describe.skipIf(skipWithout('miniflare'))('edge', () => {
   it('workerd: the core client with LZ4 and the tracker send from a worker', async () => {
     requireInstalled('miniflare')
     // miniflare lives outside node_modules (see scripts/provision.mjs), so its types are described here.
-    interface Mf { dispatchFetch(url: string, init: RequestInit): Promise<Response>; dispose(): Promise<void> }
-    interface MfOptions { modules: boolean; script: string; compatibilityDate: string; outboundService: (req: Request) => Promise<Response> }
+    interface Mf {
+      dispatchFetch(url: string, init: RequestInit): Promise<Response>
+      dispose(): Promise<void>
+    }
+    interface MfOptions {
+      modules: boolean
+      script: string
+      compatibilityDate: string
+      outboundService: (req: Request) => Promise<Response>
+    }
     const { Miniflare } = (await import(runtimeBin('miniflare'))) as { Miniflare: new (options: MfOptions) => Mf }
     await using emu = await startEmulator({ logstores: ['web'] })
-    const out = await build({ entryPoints: [`${root}test/fixtures/edge-worker.ts`], bundle: true, format: 'esm', platform: 'browser', conditions: ['worker', 'browser'], write: false })
+    const out = await build({
+      entryPoints: [`${root}test/fixtures/edge-worker.ts`],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      conditions: ['worker', 'browser'],
+      write: false,
+    })
     const mf = new Miniflare({
       modules: true,
       script: out.outputFiles[0]!.text,
       compatibilityDate: '2026-04-01',
-      outboundService: async (req) => emu.fetch(req.url, { method: req.method, headers: req.headers, body: req.body ? await req.arrayBuffer() : undefined }),
+      outboundService: async (req) =>
+        emu.fetch(req.url, { method: req.method, headers: req.headers, body: req.body ? await req.arrayBuffer() : undefined }),
     })
     try {
       const res = await mf.dispatchFetch('http://worker/', { method: 'POST', body: JSON.stringify({ endpoint: emu.endpoint, count: 700 }) })

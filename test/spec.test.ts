@@ -34,7 +34,17 @@ describe('openapi/webtracking.yaml', () => {
 
   it('documents every error code with an example', () => {
     const spec = readFileSync(join(root, 'openapi/webtracking.yaml'), 'utf8')
-    for (const code of ['PostBodyInvalid', 'PostBodyTooLarge', 'PostBodyUncompressError', 'InvalidTimestamp', 'InvalidEncoding', 'InvalidKey', 'ProjectNotExist', 'LogStoreNotExist', 'InternalServerError']) {
+    for (const code of [
+      'PostBodyInvalid',
+      'PostBodyTooLarge',
+      'PostBodyUncompressError',
+      'InvalidTimestamp',
+      'InvalidEncoding',
+      'InvalidKey',
+      'ProjectNotExist',
+      'LogStoreNotExist',
+      'InternalServerError',
+    ]) {
       expect(spec).toMatch(new RegExp(`errorCode: ${code},`))
     }
   })
@@ -46,17 +56,43 @@ describe('openapi/webtracking.yaml', () => {
     expect(doc.components.securitySchemes!.LogSignature).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' })
     const params = op.parameters!.map((p) => doc.components.parameters[p.$ref.split('/').pop()!]!)
     expect(params.map((p) => `${p.name}${p.required ? '' : '?'}`).sort()).toEqual(
-      ['Content-MD5', 'x-acs-security-token?', 'x-log-apiversion', 'x-log-bodyrawsize', 'x-log-compresstype?', 'x-log-date', 'x-log-signaturemethod'].sort(),
+      [
+        'Content-MD5',
+        'x-acs-security-token?',
+        'x-log-apiversion',
+        'x-log-bodyrawsize',
+        'x-log-compresstype?',
+        'x-log-date',
+        'x-log-signaturemethod',
+      ].sort(),
     )
     expect(Object.keys(op.requestBody!.content).sort()).toEqual(['application/json', 'application/octet-stream'])
     // The documented statuses (error-code page of the SLS API reference): 400 for time and
     // header faults, 401 for the signature, the AccessKey and the STS token.
-    const expected = { SignatureNotMatch: 401, Unauthorized: 401, InvalidAccessKeyId: 401, RequestTimeExpired: 400, RequestTimeTooSkewed: 400, InvalidRequestTime: 400, MissingParameter: 400, ParameterInvalid: 400 }
+    const expected = {
+      SignatureNotMatch: 401,
+      Unauthorized: 401,
+      InvalidAccessKeyId: 401,
+      RequestTimeExpired: 400,
+      RequestTimeTooSkewed: 400,
+      InvalidRequestTime: 400,
+      MissingParameter: 400,
+      ParameterInvalid: 400,
+    }
     expect([...AUTH_ERROR_CODES].sort()).toEqual(Object.keys(expected).sort())
     for (const [code, status] of Object.entries(expected)) {
-      expect(Object.values(AUTH_ERROR_EXAMPLES).filter((e) => e.errorCode === code).map((e) => e.status), code).toContain(status)
+      expect(
+        Object.values(AUTH_ERROR_EXAMPLES)
+          .filter((e) => e.errorCode === code)
+          .map((e) => e.status),
+        code,
+      ).toContain(status)
     }
-    expect(AUTH_ERROR_EXAMPLES.SecurityTokenExpired).toEqual({ status: 401, errorCode: 'Unauthorized', errorMessage: 'The security token you provided has expired.' })
+    expect(AUTH_ERROR_EXAMPLES.SecurityTokenExpired).toEqual({
+      status: 401,
+      errorCode: 'Unauthorized',
+      errorMessage: 'The security token you provided has expired.',
+    })
     // The anonymous operations stay anonymous.
     expect(doc.security).toEqual([])
     expect(doc.paths['/logstores/{logstore}/track']!.post!.security).toBeUndefined()
@@ -93,7 +129,14 @@ describe('generated/', () => {
     const spec = readFileSync(join(root, 'openapi/webtracking.yaml'), 'utf8')
     writeFileSync(join(project, 'renamed.yaml'), spec.replaceAll('x-log-bodyrawsize', 'x-log-body-raw-size'))
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ extends: join(root, 'tsconfig.json'), include: ['src', 'generated'] }))
-    const gen = run('node', ['scripts/generate.mjs', '--no-lint', '--spec', join(project, 'renamed.yaml'), '--out', join(project, 'generated')])
+    const gen = run('node', [
+      'scripts/generate.mjs',
+      '--no-lint',
+      '--spec',
+      join(project, 'renamed.yaml'),
+      '--out',
+      join(project, 'generated'),
+    ])
     expect(gen.status, gen.out).toBe(0)
     const broken = run(bin('tsc'), ['--noEmit', '-p', join(project, 'tsconfig.json')])
     expect(broken.status).not.toBe(0)
@@ -112,7 +155,10 @@ describe('npm run generate:watch', () => {
     mkdirSync(specDir, { recursive: true })
     const spec = join(specDir, 'webtracking.yaml')
     writeFileSync(spec, readFileSync(join(root, 'openapi/webtracking.yaml'), 'utf8'))
-    const child = spawn('node', ['scripts/generate.mjs', '--no-lint', '--watch', '--spec', spec, '--out', out], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('node', ['scripts/generate.mjs', '--no-lint', '--watch', '--spec', spec, '--out', out], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let log = ''
     child.stdout.on('data', (d) => (log += d))
     child.stderr.on('data', (d) => (log += d))
@@ -124,7 +170,10 @@ describe('npm run generate:watch', () => {
       await until(() => log.includes('watching'), 'the first generation')
       expect(readFileSync(join(out, 'spec.ts'), 'utf8')).toContain('MAX_LOGS_PER_REQUEST = 4096')
       writeFileSync(spec, readFileSync(spec, 'utf8').replace('maxItems: 4096', 'maxItems: 4000'))
-      await until(() => existsSync(join(out, 'spec.ts')) && readFileSync(join(out, 'spec.ts'), 'utf8').includes('MAX_LOGS_PER_REQUEST = 4000'), 'the regeneration')
+      await until(
+        () => existsSync(join(out, 'spec.ts')) && readFileSync(join(out, 'spec.ts'), 'utf8').includes('MAX_LOGS_PER_REQUEST = 4000'),
+        'the regeneration',
+      )
     } finally {
       child.kill()
     }

@@ -37,9 +37,22 @@ export function webLogs(count: number, seed = 42): { topic: 'page_view' | 'click
       screen: pick(['1920x1080', '390x844', '1440x900', '412x915']),
     }
     if (rnd() < 0.6) {
-      out.push({ topic: 'page_view', log: { ...common, event: 'page_view', load_ms: Math.floor(rnd() * 4000), ttfb_ms: Math.floor(rnd() * 800), msg: pick(MESSAGES) } })
+      out.push({
+        topic: 'page_view',
+        log: { ...common, event: 'page_view', load_ms: Math.floor(rnd() * 4000), ttfb_ms: Math.floor(rnd() * 800), msg: pick(MESSAGES) },
+      })
     } else {
-      out.push({ topic: 'click', log: { ...common, event: 'click', target: pick(TARGETS), x: Math.floor(rnd() * 1920), y: Math.floor(rnd() * 1080), first: rnd() < 0.2 } })
+      out.push({
+        topic: 'click',
+        log: {
+          ...common,
+          event: 'click',
+          target: pick(TARGETS),
+          x: Math.floor(rnd() * 1920),
+          y: Math.floor(rnd() * 1080),
+          first: rnd() < 0.2,
+        },
+      })
     }
   }
   return out

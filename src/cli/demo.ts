@@ -10,7 +10,15 @@ import { bytes, logLine, plural } from './format.js'
 export async function demo(count = 10_000, out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const emu = await startEmulator({ projects: ['demo-shop'], logstores: ['web'] })
   try {
-    const client = createClient({ project: 'demo-shop', endpoint: emu.endpoint, logstore: 'web', compression: 'lz4', source: 'sls-webtrack-demo', tags: { app: 'shop', env: 'demo' }, fetch: emu.fetch })
+    const client = createClient({
+      project: 'demo-shop',
+      endpoint: emu.endpoint,
+      logstore: 'web',
+      compression: 'lz4',
+      source: 'sls-webtrack-demo',
+      tags: { app: 'shop', env: 'demo' },
+      fetch: emu.fetch,
+    })
     const corpus = webLogs(count)
     out.write(`emulator at ${emu.endpoint}; sending ${plural(count, 'log')} over 2 topics with lz4 through createClient()\n\n`)
     const started = performance.now()
@@ -24,7 +32,9 @@ export async function demo(count = 10_000, out: NodeJS.WritableStream = process.
       raw += r.rawBytes
       wire += r.wireBytes
       ids.push(...r.requestIds)
-      out.write(`  ${topic.padEnd(10)} ${String(r.logs).padStart(6)} ${r.logs === 1 ? 'log ' : 'logs'} in ${plural(r.requests, 'request')}, ${bytes(r.rawBytes)} raw → ${bytes(r.wireBytes)} lz4\n`)
+      out.write(
+        `  ${topic.padEnd(10)} ${String(r.logs).padStart(6)} ${r.logs === 1 ? 'log ' : 'logs'} in ${plural(r.requests, 'request')}, ${bytes(r.rawBytes)} raw → ${bytes(r.wireBytes)} lz4\n`,
+      )
     }
     const ms = performance.now() - started
     const stored = emu.logs()

@@ -4,9 +4,7 @@
 // Each line is decoded as strict UTF-8: invalid bytes are reported, never replaced.
 
 /** One line of the input, numbered from 1, or why it was skipped. */
-export type InputLine =
-  | { number: number; text: string }
-  | { number: number; skipped: 'too long' | 'invalid UTF-8'; bytes: number }
+export type InputLine = { number: number; text: string } | { number: number; skipped: 'too long' | 'invalid UTF-8'; bytes: number }
 
 /**
  * Yields the lines of `input` (`\n` or `\r\n` separated; a last line without a newline too).
@@ -20,7 +18,8 @@ export async function* inputLines(input: AsyncIterable<Uint8Array | string>, max
 
   const take = (piece: Uint8Array) => {
     size += piece.length
-    if (size > maxBytes) parts = [] // over the cap: keep counting, stop keeping
+    if (size > maxBytes)
+      parts = [] // over the cap: keep counting, stop keeping
     else if (piece.length > 0) parts.push(piece)
   }
   const finish = (): InputLine => {

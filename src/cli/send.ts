@@ -78,7 +78,9 @@ class Unsent {
 }
 
 function lineProblem(line: Exclude<InputLine, { text: string }>, maxBytes: number): string {
-  return line.skipped === 'too long' ? `${bytes(line.bytes)}, longer than a request may be (${bytes(maxBytes)}); skipped` : 'not valid UTF-8; skipped'
+  return line.skipped === 'too long'
+    ? `${bytes(line.bytes)}, longer than a request may be (${bytes(maxBytes)}); skipped`
+    : 'not valid UTF-8; skipped'
 }
 
 /**
@@ -216,7 +218,11 @@ class SendRun {
 }
 
 /** Sends the NDJSON file (or stdin for `-`). Resolves with the exit code. */
-export async function sendCommand(opts: SendCommandOptions, stdin: NodeJS.ReadableStream = process.stdin, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function sendCommand(
+  opts: SendCommandOptions,
+  stdin: NodeJS.ReadableStream = process.stdin,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   const client = createClient({
     project: opts.project,
     endpoint: opts.endpoint,

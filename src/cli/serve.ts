@@ -33,7 +33,11 @@ function startFailure(error: unknown, opts: ServeOptions): unknown {
 }
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Resolves with the exit code. */
-export async function serve(opts: ServeOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function serve(
+  opts: ServeOptions,
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+): Promise<number> {
   if (!isLoopback(opts.host)) {
     err.write(
       `warning: --host ${visible(opts.host)} is not a loopback address: other machines can reach the emulator, and since it ` +

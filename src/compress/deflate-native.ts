@@ -13,9 +13,7 @@ export const LEVEL = 6
 
 type NodeZlib = typeof import('node:zlib')
 const nodeZlib: NodeZlib | undefined =
-  typeof process === 'object' && typeof process.getBuiltinModule === 'function'
-    ? process.getBuiltinModule('node:zlib')
-    : undefined
+  typeof process === 'object' && typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:zlib') : undefined
 
 /** Whether this runtime has a native deflate (node:zlib or `CompressionStream`) for `deflate`. */
 export const hasNativeDeflate: boolean = !!nodeZlib || typeof CompressionStream === 'function'
@@ -41,7 +39,10 @@ export const deflate: Codec = {
     : streamDeflate,
   check() {
     if (!hasNativeDeflate) {
-      throw new ValidationError('compression', 'deflate needs node:zlib or CompressionStream, and this runtime has neither: use deflatePortable or lz4')
+      throw new ValidationError(
+        'compression',
+        'deflate needs node:zlib or CompressionStream, and this runtime has neither: use deflatePortable or lz4',
+      )
     }
   },
 }

@@ -42,7 +42,10 @@ function lz4(body: Uint8Array, rawSize: number): Uint8Array {
 export function decompressBody(body: Uint8Array, compressType: 'lz4' | 'deflate', rawSize: number): Uint8Array {
   const raw = compressType === 'lz4' ? lz4(body, rawSize) : inflate(body, rawSize)
   if (raw.length !== rawSize) {
-    reject('PostBodyUncompressError', `Failed to decompress logs: ${compressType} body decompresses to ${raw.length} bytes, x-log-bodyrawsize says ${rawSize}.`)
+    reject(
+      'PostBodyUncompressError',
+      `Failed to decompress logs: ${compressType} body decompresses to ${raw.length} bytes, x-log-bodyrawsize says ${rawSize}.`,
+    )
   }
   return raw
 }

@@ -9,9 +9,7 @@ import type { Injection } from './types.js'
 
 /** A fault to apply to one request. */
 export type Fault =
-  | { kind: 'fail'; status: number; body: ErrorBody; headers: Record<string, string> }
-  | { kind: 'drop' }
-  | { kind: 'ackLoss' }
+  { kind: 'fail'; status: number; body: ErrorBody; headers: Record<string, string> } | { kind: 'drop' } | { kind: 'ackLoss' }
 
 const OUT_OF_RANGE_MESSAGE = 'The post data time is out of range.'
 
@@ -42,12 +40,17 @@ export class FaultPlan {
     } else if ('fail' in injection) {
       const errorCode = injection.errorCode ?? 'InternalServerError'
       if (!ERROR_CODES.includes(errorCode)) {
-        throw new ValidationError('inject.errorCode', `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`)
+        throw new ValidationError(
+          'inject.errorCode',
+          `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`,
+        )
       }
       const status = checkOption('inject.status', injection.status, ERROR_EXAMPLES[errorCode].status, 400, 599)
-      const errorMessage =
-        injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)
-      this.#push({ kind: 'fail', status, body: { errorCode, errorMessage }, headers: { ...injection.headers } }, count(injection.fail, 'fail'))
+      const errorMessage = injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)
+      this.#push(
+        { kind: 'fail', status, body: { errorCode, errorMessage }, headers: { ...injection.headers } },
+        count(injection.fail, 'fail'),
+      )
     } else if ('drop' in injection) {
       this.#push({ kind: 'drop' }, count(injection.drop, 'drop'))
     } else {

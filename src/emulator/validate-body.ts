@@ -77,7 +77,8 @@ export function checkTrackBody(doc: unknown, maxLogs: number): TrackBody {
   if (tags !== undefined) {
     if (!isObject(tags)) reject('PostBodyInvalid', `__tags__ is ${typeName(tags)}; it must be an object of strings.`)
     for (const [key, value] of Object.entries(tags)) {
-      if (typeof value !== 'string') reject('PostBodyInvalid', `__tags__[${JSON.stringify(key)}] is ${typeName(value)}; it must be a string.`)
+      if (typeof value !== 'string')
+        reject('PostBodyInvalid', `__tags__[${JSON.stringify(key)}] is ${typeName(value)}; it must be a string.`)
     }
   }
   const logs = doc.__logs__

@@ -107,6 +107,10 @@ export function target({ options, baseUrl, tags }: Connection, opts: TargetOptio
   return {
     baseUrl,
     logstore: checkLogstore(logstore),
-    envelope: envelope(text(opts.topic ?? options.topic), text(opts.source ?? options.source), opts.tags ? { ...tags, ...normalizeTags(opts.tags) } : tags),
+    envelope: envelope(
+      text(opts.topic ?? options.topic),
+      text(opts.source ?? options.source),
+      opts.tags ? { ...tags, ...normalizeTags(opts.tags) } : tags,
+    ),
   }
 }

@@ -114,8 +114,11 @@ export const tally = (): Tally => ({ omitted: 0, minBytes: 0 })
 export function normalizeLog(input: LogInput, index: number, counts: Tally = tally(), asIs = true): Log {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- input from JavaScript is checked, whatever its type says
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: `null` is named in the message
-    throw new ValidationError(`logs[${index}]`, `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`)
+    throw new ValidationError(
+      `logs[${index}]`,
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as above: `null` is named in the message
+      `a log must be a plain object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`,
+    )
   }
   // `for…in` also walks a prototype's enumerable keys: anything but a plain object is first
   // reduced to its own keys (rare: class instances and the like); an Error to its fields.

@@ -9,7 +9,10 @@ import { ValidationError } from '../errors.js'
 // changes and the words do not).
 function checkName(path: string, rule: RegExp, name: unknown, chars: string): string {
   if (typeof name !== 'string' || !rule.test(name)) {
-    throw new ValidationError(path, `${name === undefined ? 'not set; it' : show(name)} must be 3–63 characters of lowercase letters, digits${chars}, starting and ending with a letter or digit`)
+    throw new ValidationError(
+      path,
+      `${name === undefined ? 'not set; it' : show(name)} must be 3–63 characters of lowercase letters, digits${chars}, starting and ending with a letter or digit`,
+    )
   }
   return name
 }
@@ -39,7 +42,13 @@ export function parseEndpoint(endpoint: unknown): string {
   // origin the URL parser sees (an optional trailing slash aside); a scheme other than http(s)
   // has an opaque origin, `null`. The URL parser reads a host whose last label is a number as
   // IPv4 (`my-project.127.0.0.1` is no URL); IPv6 is in brackets.
-  if (typeof endpoint !== 'string' || !/^https?:/.test(origin!) || text.replace(/\/$/, '').toLowerCase() !== origin || /[\d\]]$/.test(host!) || (!host!.includes('.') && host !== 'localhost')) {
+  if (
+    typeof endpoint !== 'string' ||
+    !/^https?:/.test(origin!) ||
+    text.replace(/\/$/, '').toLowerCase() !== origin ||
+    /[\d\]]$/.test(host!) ||
+    (!host!.includes('.') && host !== 'localhost')
+  ) {
     throw new ValidationError(
       'endpoint',
       `${endpoint === undefined ? 'not set; it' : show(endpoint)} must be a host name the project can go in front of, such as cn-hangzhou.log.aliyuncs.com (no IP address, no path), or http://localhost:4318 for the emulator`,
@@ -55,6 +64,7 @@ export function parseEndpoint(endpoint: unknown): string {
  */
 export function projectBaseUrl(project: string, origin: string): string {
   const label = `//${checkName('project', PROJECT_NAME, project, ' and hyphens')}.`
-  if (origin.includes(label)) throw new ValidationError('endpoint', `${show(origin)} already starts with the project: use ${origin.replace(label, '//')}`)
+  if (origin.includes(label))
+    throw new ValidationError('endpoint', `${show(origin)} already starts with the project: use ${origin.replace(label, '//')}`)
   return origin.replace('//', label)
 }

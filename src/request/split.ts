@@ -69,7 +69,7 @@ export function splitBySize(sizes: ArrayLike<number>, envelopeBytes: number, lim
   const ends: number[] = []
   let count = 0
   let bytes = 0
-  for (let i = 0; i < sizes.length; ) {
+  for (let i = 0; i < sizes.length;) {
     const size = sizes[i]!
     if (fitsInRequest(count, bytes, size, envelopeBytes, limits)) {
       count++
@@ -94,7 +94,12 @@ export function splitBySize(sizes: ArrayLike<number>, envelopeBytes: number, lim
  * limit) is serialised twice.
  * @throws ValidationError, before the first body is made, when a log cannot fit in a request alone.
  */
-export function* requestBodies(env: Envelope, logs: readonly Log[], limits: Limits, minBytes = 0): Generator<{ raw: Uint8Array; end: number }, void, undefined> {
+export function* requestBodies(
+  env: Envelope,
+  logs: readonly Log[],
+  limits: Limits,
+  minBytes = 0,
+): Generator<{ raw: Uint8Array; end: number }, void, undefined> {
   // The packing rule asked of the whole send at once: its last log after all the others, with
   // `minBytes` for all their bytes.
   const whole = fitsInRequest(logs.length - 1, minBytes, 0, env.bytes, limits) ? encodeWhole(env, logs, limits.maxBytes) : undefined

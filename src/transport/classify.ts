@@ -9,7 +9,10 @@ import { retryAfterMs } from './retry.js'
  */
 export function serviceError(response: Response, body: unknown, url: string): ServiceError {
   // The body is what the server sent, whatever the spec says: a field may be missing or not a string.
-  const json = typeof (body as { errorCode?: unknown } | undefined)?.errorCode === 'string' ? (body as { errorCode: string; errorMessage?: string | number }) : undefined
+  const json =
+    typeof (body as { errorCode?: unknown } | undefined)?.errorCode === 'string'
+      ? (body as { errorCode: string; errorMessage?: string | number })
+      : undefined
   const status = response.status
   // A redirect (requests are sent with `redirect: 'manual'`) comes from something in between: a
   // proxy, a captive portal, a wrong endpoint. Following it would drop the logs; it is reported,

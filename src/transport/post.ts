@@ -78,11 +78,19 @@ export async function post(conn: Connection, t: Target, body: WireBody, rawSize:
         path: { logstore: t.logstore },
         ...(headerless
           ? { query: { APIVersion: API_VERSION } satisfies TrackQuery }
-          : { header: { 'x-log-apiversion': API_VERSION, 'x-log-bodyrawsize': rawSize, 'x-log-compresstype': body.compressType } satisfies TrackHeaders }),
+          : {
+              header: {
+                'x-log-apiversion': API_VERSION,
+                'x-log-bodyrawsize': rawSize,
+                'x-log-compresstype': body.compressType,
+              } satisfies TrackHeaders,
+            }),
       },
       body: body.bytes,
       bodySerializer: (b: unknown) => b as BodyInit,
-      headers: { 'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json' },
+      headers: {
+        'Content-Type': headerless ? 'text/plain;charset=UTF-8' : body.compressType ? 'application/octet-stream' : 'application/json',
+      },
       signal: own,
       keepalive: opts.keepalive,
     })

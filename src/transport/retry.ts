@@ -33,7 +33,8 @@ export const DEFAULT_RETRY: RetryPolicy = { limit: 3, baseDelayMs: 200, maxDelay
 export function retryPolicy(option: RetryOption | undefined): RetryPolicy {
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- `retry: null` from JavaScript means the defaults
   const p: Partial<RetryPolicy> = typeof option === 'object' && option ? option : { limit: option === false ? 0 : option }
-  const check = (name: keyof RetryPolicy, max = MAX_TIMER_MS, unit = ' ms') => checkOption(`retry.${name}`, p[name], DEFAULT_RETRY[name], 0, max, unit)
+  const check = (name: keyof RetryPolicy, max = MAX_TIMER_MS, unit = ' ms') =>
+    checkOption(`retry.${name}`, p[name], DEFAULT_RETRY[name], 0, max, unit)
   // A limit of `Infinity` retries until the request succeeds or the signal aborts.
   return { limit: check('limit', Infinity, ''), baseDelayMs: check('baseDelayMs'), maxDelayMs: check('maxDelayMs') }
 }
@@ -78,7 +79,9 @@ export function backoffDelay(policy: RetryPolicy, retry: number, random: () => n
  */
 export function nextRetry(error: unknown, policy: RetryPolicy, retry: number, random?: () => number, windowMs = 0, elapsedMs = 0): number {
   const e = error as { retryable?: unknown; retryAfterMs?: number } | undefined
-  return e?.retryable === true && policy.limit > 0 && (retry < policy.limit || elapsedMs < windowMs) ? (e.retryAfterMs ?? backoffDelay(policy, retry, random)) : -1
+  return e?.retryable === true && policy.limit > 0 && (retry < policy.limit || elapsedMs < windowMs)
+    ? (e.retryAfterMs ?? backoffDelay(policy, retry, random))
+    : -1
 }
 
 /** What a caller learns before each retry. */
@@ -118,7 +121,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * bound: no time window), or the caller aborts.
  */
 export async function withRetry<T>(attempt: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
-  for (let retry = 0; ; ) {
+  for (let retry = 0; ;) {
     try {
       return await attempt()
     } catch (error) {

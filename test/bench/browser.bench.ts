@@ -175,7 +175,9 @@ const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title>
 
 /** A log's identity: topic and fields as the service stores them (strings), `__time__` left out. */
 function fingerprint(topic: string | undefined, log: Record<string, unknown>): string {
-  const keys = Object.keys(log).filter((k) => k !== '__time__').sort()
+  const keys = Object.keys(log)
+    .filter((k) => k !== '__time__')
+    .sort()
   return `${topic ?? ''}\u0001${keys.map((k) => `${k}\u0002${String(log[k])}`).join('\u0001')}`
 }
 
@@ -207,7 +209,15 @@ class Watch {
 }
 
 async function bundles(): Promise<{ ours: string; official: string }> {
-  const common = { bundle: true, format: 'iife', platform: 'browser', target: 'es2022', minify: true, write: false, logLevel: 'silent' } as const
+  const common = {
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    write: false,
+    logLevel: 'silent',
+  } as const
   const [ours, official] = await Promise.all([
     build({ ...common, entryPoints: [`${root}/src/index.ts`], globalName: 'SlsWebtrack' }),
     // The package's module entry defines `window.SLS_Tracker` itself.
@@ -238,7 +248,8 @@ interface Subject {
 const SUBJECTS: readonly Subject[] = [
   {
     name: 'ours: `createTracker`',
-    settings: 'defaults (compression auto → LZ4, linger 1 s, ≤ 4096 logs / 512 KiB a request, 2 in flight), one `push` per log, `flush()` after the last',
+    settings:
+      'defaults (compression auto → LZ4, linger 1 s, ≤ 4096 logs / 512 KiB a request, 2 in flight), one `push` per log, `flush()` after the last',
     project: 'bench-ours',
     // The client puts the project in front of the endpoint's host.
     address: (_project, port) => `http://localhost:${port}`,
@@ -307,7 +318,15 @@ interface NetRequest {
 }
 
 /** One run of `subject` with the CDP Network domain on, in a fresh context: its HTTP traffic. */
-async function probeWire(browser: Browser, siteOrigin: string, corpus: unknown, subject: Subject, emu: Emulator, watch: Watch, o: BrowserOptions): Promise<WireProbe> {
+async function probeWire(
+  browser: Browser,
+  siteOrigin: string,
+  corpus: unknown,
+  subject: Subject,
+  emu: Emulator,
+  watch: Watch,
+  o: BrowserOptions,
+): Promise<WireProbe> {
   const context = await browser.newContext()
   try {
     const page = await context.newPage()
@@ -345,7 +364,8 @@ async function probeWire(browser: Browser, siteOrigin: string, corpus: unknown, 
     // Let the last events arrive: every request that went out has its answer.
     for (let i = 0; i < 100 && !mine().every((r) => r.headers && r.responseHead !== undefined); i++) await sleep(20)
     const probe = { posts: 0, preflights: 0, requestHeaderBytes: 0, requestBodyBytes: 0, responseBytes: 0, delivered: run.delivered }
-    const header = (h: Record<string, string> | undefined, name: string) => Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
+    const header = (h: Record<string, string> | undefined, name: string) =>
+      Object.entries(h ?? {}).find(([k]) => k.toLowerCase() === name)?.[1]
     for (const r of mine()) {
       if (!r.headers || r.responseHead === undefined) continue
       const url = new URL(r.url!)
@@ -366,7 +386,8 @@ async function probeWire(browser: Browser, siteOrigin: string, corpus: unknown, 
 export async function benchBrowser(o: BrowserOptions, log: (line: string) => void = () => {}): Promise<BrowserResult> {
   const corpus = webLogs(o.logs, SEED)
   const expected = new Set(corpus.map((x) => fingerprint(x.topic, x.log)))
-  if (expected.size !== corpus.length) throw new Error(`browser benchmark: the corpus has ${corpus.length - expected.size} identical logs; losses could not be counted`)
+  if (expected.size !== corpus.length)
+    throw new Error(`browser benchmark: the corpus has ${corpus.length - expected.size} identical logs; losses could not be counted`)
   const code = await bundles()
   const site = await serveStatic({
     '/': { type: 'text/html', body: PAGE },
@@ -394,7 +415,9 @@ export async function benchBrowser(o: BrowserOptions, log: (line: string) => voi
         const i = (k + r) % SUBJECTS.length
         const run = await runOnce(page, cdp, SUBJECTS[i]!, emulators[i]!, watches[i]!, o)
         runs[i]!.push(run)
-        log(`  run ${r + 1}/${o.runs} ${SUBJECTS[i]!.project}: ${Math.round(run.logsPerSecond)} logs/s, ${run.requests} requests, ${run.lost} lost, ${run.duplicates} duplicates`)
+        log(
+          `  run ${r + 1}/${o.runs} ${SUBJECTS[i]!.project}: ${Math.round(run.logsPerSecond)} logs/s, ${run.requests} requests, ${run.lost} lost, ${run.duplicates} duplicates`,
+        )
       }
     }
     await page.close()

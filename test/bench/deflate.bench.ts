@@ -6,7 +6,6 @@ import { zlibSync } from 'fflate'
 import { deflate, LEVEL } from '../../src/compress/deflate.js'
 import { compare, type Figure, type Timing, totalBytes } from './harness.js'
 
-
 export const viaZlib = (b: Uint8Array): Uint8Array => zlibDeflateSync(b, { level: LEVEL })
 export const viaFflate = (b: Uint8Array): Uint8Array => zlibSync(b, { level: LEVEL })
 

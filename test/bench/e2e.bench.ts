@@ -109,7 +109,10 @@ export function e2eClient(emu: ChildEmulator, compression: CompressionOption): C
 }
 
 /** One call: the whole corpus, one send per topic, one after the other. */
-export async function sendCorpus(client: Client, c: Corpus): Promise<{ logs: number; requests: number; rawBytes: number; wireBytes: number }> {
+export async function sendCorpus(
+  client: Client,
+  c: Corpus,
+): Promise<{ logs: number; requests: number; rawBytes: number; wireBytes: number }> {
   const sum = { logs: 0, requests: 0, rawBytes: 0, wireBytes: 0 }
   for (const g of c.groups) {
     const r = await client.send(g.raw, { topic: g.topic })
@@ -144,7 +147,9 @@ export async function benchE2e(c: Corpus, timing: Timing): Promise<E2eResult> {
       const r = await sendCorpus(client, c)
       const got = await emu.take()
       if (r.logs !== c.count || got.logs !== c.count || got.failed !== 0 || got.requests !== r.requests) {
-        throw new Error(`e2e benchmark (${name}): sent ${r.logs} logs in ${r.requests} requests, the emulator stored ${got.logs} from ${got.requests} (${got.failed} refused)`)
+        throw new Error(
+          `e2e benchmark (${name}): sent ${r.logs} logs in ${r.requests} requests, the emulator stored ${got.logs} from ${got.requests} (${got.failed} refused)`,
+        )
       }
       rows.push({ compression: name, requests: r.requests, rawBytesPerLog: r.rawBytes / r.logs, wireBytesPerLog: r.wireBytes / r.logs })
     }

@@ -49,7 +49,14 @@ export function corpus(count = LOGS, seed = SEED): Corpus {
 
 /** A client that never sends: only its `target` and `prepare` are used. */
 export function encodingClient(maxBytes?: number): Client {
-  return createClient({ project: 'bench', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web', source: SOURCE, tags: TAGS, limits: { maxBytes } })
+  return createClient({
+    project: 'bench',
+    endpoint: 'cn-hangzhou.log.aliyuncs.com',
+    logstore: 'web',
+    source: SOURCE,
+    tags: TAGS,
+    limits: { maxBytes },
+  })
 }
 
 const encoder = new TextEncoder()
@@ -110,7 +117,8 @@ export async function benchEncode(c: Corpus, timing: Timing): Promise<EncodeResu
   // Both inputs must give the floor's very bytes, or the comparison means nothing.
   const fromRaw = ourEncode(client, c, 'raw')
   const fromStrings = ourEncode(client, c, 'strings')
-  if (!sameBytes(fromRaw, floor) || !sameBytes(fromStrings, floor)) throw new Error('encode benchmark: our bodies differ from the floor’s bytes')
+  if (!sameBytes(fromRaw, floor) || !sameBytes(fromStrings, floor))
+    throw new Error('encode benchmark: our bodies differ from the floor’s bytes')
   const bytes = floor.reduce((n, b) => n + b.length, 0)
   const figures = await compare(
     {

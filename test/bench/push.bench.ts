@@ -21,7 +21,17 @@ export async function benchPush(c: Corpus, timing: Timing): Promise<PushResult> 
   const ok = async () => new Response('', { status: 200 })
   const open: Tracker[] = []
   const pushAll = (topics: number) => () => {
-    const t = createTracker({ project: 'bench', endpoint: 'http://localhost:1', logstore: 'web', fetch: ok, lingerMs: 600_000, maxBatchBytes: 3_000_000, maxQueueBytes: 1 << 30, flushOnExit: false, flushOnHide: false })
+    const t = createTracker({
+      project: 'bench',
+      endpoint: 'http://localhost:1',
+      logstore: 'web',
+      fetch: ok,
+      lingerMs: 600_000,
+      maxBatchBytes: 3_000_000,
+      maxQueueBytes: 1 << 30,
+      flushOnExit: false,
+      flushOnHide: false,
+    })
     for (let i = 0; i < logs.length; i++) t.push(logs[i]!, { topic: `t${i % topics}` })
     open.push(t)
     return t

@@ -106,7 +106,11 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
   const sets = BODY_SETS.map((s) => ({ set: s.name, bodies: bodies(c, s.maxBytes) }))
   log('2/8 UTF-8')
   const decoder = new TextDecoder()
-  const utf8 = await benchUtf8(c, sets[0]!.bodies.map((b) => decoder.decode(b)), timing)
+  const utf8 = await benchUtf8(
+    c,
+    sets[0]!.bodies.map((b) => decoder.decode(b)),
+    timing,
+  )
   log('3/8 lz4')
   const lz4 = []
   for (const s of sets) lz4.push({ set: s.set, result: await benchLz4(s.bodies, timing) })
@@ -167,7 +171,13 @@ const x = (r: number) => `${r.toFixed(2)}×`
 /** A speed target on a ratio: the median decides, the quartiles say how close a call it was. */
 function speed(benchmark: string, target: string, f: Figure, min: number): TargetCheck {
   const met = f.ratio >= min
-  return { benchmark, target, value: `${x(f.ratio)} (IQR ${f.ratioLow.toFixed(2)}–${f.ratioHigh.toFixed(2)})`, met, withinNoise: !met && f.ratioHigh >= min }
+  return {
+    benchmark,
+    target,
+    value: `${x(f.ratio)} (IQR ${f.ratioLow.toFixed(2)}–${f.ratioHigh.toFixed(2)})`,
+    met,
+    withinNoise: !met && f.ratioHigh >= min,
+  }
 }
 const pct = (r: number) => `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)} %`
 
@@ -217,34 +227,60 @@ export function renderTables(r: Results): string {
   const { encode } = r
   parts.push(
     `### 1. Encoding\n\n${r.logs} logs in ${encode.requests} requests (one per topic), ${kb(encode.bytes)} of JSON; throughput is of that output. The last row times normalisation alone, which the floor, given strings, never does: its × is the floor's time over its time (5× would mean a fifth of the floor's time).\n\n` +
-      table(['subject', 'throughput', '× floor', 'rounds (IQR)', 'output'], throughputRows(encode.figures, (f) => (f.name === NORMALISATION_ONLY ? '—' : mbps(f.rate)), (f) => [f.name === NORMALISATION_ONLY ? '—' : kb(encode.bytes)])) +
+      table(
+        ['subject', 'throughput', '× floor', 'rounds (IQR)', 'output'],
+        throughputRows(
+          encode.figures,
+          (f) => (f.name === NORMALISATION_ONLY ? '—' : mbps(f.rate)),
+          (f) => [f.name === NORMALISATION_ONLY ? '—' : kb(encode.bytes)],
+        ),
+      ) +
       `\n\nThe floor's formula taken literally, on the batch a user hands over: \`JSON.stringify\` leaves the numbers and booleans unquoted (not a body the service takes; ${kb(encode.literalBytes)}). Throughput is of our output, for both rows.\n\n` +
-      table(['subject', 'throughput', '× floor', 'rounds (IQR)'], throughputRows(encode.literal, (f) => mbps(f.rate))),
+      table(
+        ['subject', 'throughput', '× floor', 'rounds (IQR)'],
+        throughputRows(encode.literal, (f) => mbps(f.rate)),
+      ),
   )
   parts.push(
     `### 1b. UTF-8\n\nThe two UTF-8 steps of a send, each against what it replaced: the exact length of each log's JSON (${kb(r.utf8.logBytes)} in all; the tracker sizes every log at push) and the bytes of each request body (the ≤ 512 KiB bodies, ${kb(r.utf8.bodyBytes)}). Both give the same result as their baseline, checked before timing; throughput is of UTF-8 bytes.\n\n` +
-      table(['subject', 'throughput', '× baseline', 'rounds (IQR)'], throughputRows([...r.utf8.length], (f) => mbps(f.rate))) +
+      table(
+        ['subject', 'throughput', '× baseline', 'rounds (IQR)'],
+        throughputRows([...r.utf8.length], (f) => mbps(f.rate)),
+      ) +
       '\n\n' +
-      table(['subject', 'throughput', '× baseline', 'rounds (IQR)'], throughputRows([...r.utf8.encode], (f) => mbps(f.rate))),
+      table(
+        ['subject', 'throughput', '× baseline', 'rounds (IQR)'],
+        throughputRows([...r.utf8.encode], (f) => mbps(f.rate)),
+      ),
   )
   const lz4 = r.lz4.map(({ set, result }) => {
-    const size = (name: string) => (name.startsWith('ours') ? result.sizes.ours : name.startsWith('lz4js') ? result.sizes.lz4js : result.sizes.native)
+    const size = (name: string) =>
+      name.startsWith('ours') ? result.sizes.ours : name.startsWith('lz4js') ? result.sizes.lz4js : result.sizes.native
     return (
       `**${set}**: ${result.bodies} bodies, ${kb(result.inputBytes)}; throughput is of input.\n\n` +
       table(
         ['subject', 'throughput', '× lz4js', 'rounds (IQR)', 'output', 'ratio (in/out)'],
-        throughputRows(result.figures, (f) => mbps(f.rate), (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)]),
+        throughputRows(
+          result.figures,
+          (f) => mbps(f.rate),
+          (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)],
+        ),
       )
     )
   })
   parts.push(`### 2. LZ4\n\n${lz4.join('\n\n')}`)
   const deflate = r.deflate.map(({ set, result }) => {
-    const size = (name: string) => (name.startsWith('ours') ? result.sizes.ours : name.startsWith('fflate') ? result.sizes.fflate : result.sizes.zlib)
+    const size = (name: string) =>
+      name.startsWith('ours') ? result.sizes.ours : name.startsWith('fflate') ? result.sizes.fflate : result.sizes.zlib
     return (
       `**${set}**: ${result.bodies} bodies, ${kb(result.inputBytes)}; level 6, zlib-wrapped; throughput is of input.\n\n` +
       table(
         ['subject', 'throughput', '× node:zlib', 'rounds (IQR)', 'output', 'ratio (in/out)'],
-        throughputRows(result.figures, (f) => mbps(f.rate), (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)]),
+        throughputRows(
+          result.figures,
+          (f) => mbps(f.rate),
+          (f) => [kb(size(f.name)), (result.inputBytes / size(f.name)).toFixed(2)],
+        ),
       )
     )
   })
@@ -266,7 +302,10 @@ export function renderTables(r: Results): string {
   )
   parts.push(
     `### 6. Tracker push\n\n${r.push.logs} logs pushed one at a time into a fresh tracker (\`createTracker\` from the core, no codec), nothing sent during the timing, the same logs spread over more and more topics; logs/s is pushes per second.\n\n` +
-      table(['subject', 'logs/s', '× 1 topic', 'rounds (IQR)'], throughputRows(r.push.figures, (f) => int(f.rate))),
+      table(
+        ['subject', 'logs/s', '× 1 topic', 'rounds (IQR)'],
+        throughputRows(r.push.figures, (f) => int(f.rate)),
+      ),
   )
   parts.push(renderTopics(r.topics))
   parts.push(renderBrowser(r))
@@ -302,7 +341,21 @@ function renderBrowser(r: Results): string {
   const logsPerSecond = (row: BrowserRow) => medianOf(row, (run) => run.logsPerSecond)
   const total = (row: BrowserRow, f: (run: BrowserRow['runs'][number]) => number) => row.runs.reduce((n, run) => n + f(run), 0)
   const timed = table(
-    ['subject', 'logs/s', '× official', 'runs (min–max)', 'first push → last log', 'push loop', 'page blocked', 'main thread busy', 'requests', 'body bytes', 'body bytes/log', 'lost', 'duplicates'],
+    [
+      'subject',
+      'logs/s',
+      '× official',
+      'runs (min–max)',
+      'first push → last log',
+      'push loop',
+      'page blocked',
+      'main thread busy',
+      'requests',
+      'body bytes',
+      'body bytes/log',
+      'lost',
+      'duplicates',
+    ],
     b.rows.map((row) => {
       const rates = row.runs.map((run) => run.logsPerSecond)
       const wire = medianOf(row, (run) => run.wireBytes)
@@ -328,7 +381,16 @@ function renderBrowser(r: Results): string {
     b.rows.map((row) => {
       const p = row.probe
       const all = p.requestHeaderBytes + p.requestBodyBytes + p.responseBytes
-      return [row.name, int(p.posts), int(p.preflights), kb(p.requestHeaderBytes), kb(p.requestBodyBytes), kb(p.responseBytes), kb(all), (all / b.logs).toFixed(1)]
+      return [
+        row.name,
+        int(p.posts),
+        int(p.preflights),
+        kb(p.requestHeaderBytes),
+        kb(p.requestBodyBytes),
+        kb(p.responseBytes),
+        kb(all),
+        (all / b.logs).toFixed(1),
+      ]
     }),
   )
   const refused = b.rows.reduce((n, row) => n + total(row, (run) => run.refused + run.unexpected), 0)

@@ -35,7 +35,8 @@ export async function benchUtf8(c: Corpus, bodies: readonly string[], timing: Ti
   const sum = (f: (s: string) => number) => texts.reduce((n, s) => n + f(s), 0)
   const logBytes = sum(lengthByEncodeInto)
   if (sum(utf8Length) !== logBytes) throw new Error('utf8 benchmark: utf8Length differs from encodeInto')
-  for (const b of bodies) if (Buffer.compare(encodeUtf8(b), encoder.encode(b)) !== 0) throw new Error('utf8 benchmark: encodeUtf8 differs from TextEncoder')
+  for (const b of bodies)
+    if (Buffer.compare(encodeUtf8(b), encoder.encode(b)) !== 0) throw new Error('utf8 benchmark: encodeUtf8 differs from TextEncoder')
   const length = await compare(
     {
       baseline: { name: 'before: ASCII regex test, else `encodeInto` into a scratch buffer (per log)', run: () => sum(lengthBefore) },

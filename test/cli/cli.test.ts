@@ -29,7 +29,10 @@ function capture(isTTY = false): Writable & { text(): string } {
 
 function startServe(args: string[] = []) {
   // node itself (not the tsx wrapper, which does not pass SIGKILL on): nothing outlives the tests.
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(child)
   let stdout = ''
   let stderr = ''
@@ -72,8 +75,27 @@ describe('sls-webtrack CLI', () => {
     const serve = startServe()
     const endpoint = await serve.endpoint
     const file = join(dir, 'logs.ndjson')
-    writeFileSync(file, ['{"event":"a","n":1}', '{"event":"b"}', 'not json', '{"__topic__":"x"}', '', '{"event":"c","msg":"日志 😀"}'].join('\n'))
-    const r = run(tsx, [cli, 'send', '--project', 'cli-test', '--endpoint', endpoint, '--logstore', 'web', '--topic', 'cli', '--tag', 'env=test', '--compression', 'lz4', file])
+    writeFileSync(
+      file,
+      ['{"event":"a","n":1}', '{"event":"b"}', 'not json', '{"__topic__":"x"}', '', '{"event":"c","msg":"日志 😀"}'].join('\n'),
+    )
+    const r = run(tsx, [
+      cli,
+      'send',
+      '--project',
+      'cli-test',
+      '--endpoint',
+      endpoint,
+      '--logstore',
+      'web',
+      '--topic',
+      'cli',
+      '--tag',
+      'env=test',
+      '--compression',
+      'lz4',
+      file,
+    ])
     expect(r.status, r.out).toBe(1)
     expect(r.out).toContain('line 3: invalid JSON')
     expect(r.out).toMatch(/line 4: .*__topic__/)
@@ -149,8 +171,14 @@ describe('send: a log too big for any request', () => {
     const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
-    const lines = [JSON.stringify({ i: 1 }), JSON.stringify({ i: 2, big: 'x'.repeat(3 * 1024 * 1024) }), JSON.stringify({ i: 3 })].join('\n')
-    const code = await sendCommand({ project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' }, Readable.from([lines]), sink)
+    const lines = [JSON.stringify({ i: 1 }), JSON.stringify({ i: 2, big: 'x'.repeat(3 * 1024 * 1024) }), JSON.stringify({ i: 3 })].join(
+      '\n',
+    )
+    const code = await sendCommand(
+      { project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' },
+      Readable.from([lines]),
+      sink,
+    )
     expect(code).toBe(1)
     const err = sink.text()
     expect(err).toMatch(/line 2: 3\.00 MiB, longer than a request may be \(3\.00 MiB\); skipped/)
@@ -163,7 +191,11 @@ describe('send: a log too big for any request', () => {
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
     const lines = [JSON.stringify({ big: 'x'.repeat(3 * 1024 * 1024 - 20) }), JSON.stringify({ i: 2 })].join('\n')
-    const code = await sendCommand({ project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' }, Readable.from([lines]), sink)
+    const code = await sendCommand(
+      { project: 'big-line', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'lz4', file: '-' },
+      Readable.from([lines]),
+      sink,
+    )
     expect(code).toBe(1)
     expect(sink.text()).toMatch(/line 1: log: \d+ bytes cannot fit in one request \(room for \d+\)/)
     expect(emu.logs().map((r) => r.log.i)).toEqual(['2'])
@@ -206,7 +238,10 @@ describe('numeric flags', () => {
     [['demo', '--count', '12.5'], '--count: expected a number of logs 1–1000000, got "12.5"'],
     [['demo', '--count', ''], '--count: expected a number of logs 1–1000000, got ""'],
     // The names are the package's CompressionName, listed as the help lists them.
-    [['send', '--project', 'p-1', '--endpoint', 'http://localhost:1', '--logstore', 'web', '--compression', 'gzip'], '--compression: expected one of auto, lz4, deflate, none, got "gzip"'],
+    [
+      ['send', '--project', 'p-1', '--endpoint', 'http://localhost:1', '--logstore', 'web', '--compression', 'gzip'],
+      '--compression: expected one of auto, lz4, deflate, none, got "gzip"',
+    ],
   ])('%j is a usage error in plain words (exit 2)', async (argv, message) => {
     const r = await mainCaptured(argv)
     expect(r.code).toBe(2)
@@ -220,7 +255,11 @@ describe('plural forms', () => {
     const { sendCommand } = await import('../../src/cli/send.js')
     await using emu = await startEmulator({ logstores: ['web'] })
     const sink = capture()
-    const code = await sendCommand({ project: 'plural', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' }, Readable.from(['{"a":1}\nnope\n']), sink)
+    const code = await sendCommand(
+      { project: 'plural', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' },
+      Readable.from(['{"a":1}\nnope\n']),
+      sink,
+    )
     expect(code).toBe(1)
     expect(sink.text()).toMatch(/^1 log sent in 1 request \(.*; 1 bad line, 0 failed$/m)
   })
@@ -231,7 +270,9 @@ describe('serve --store', () => {
     const missing = join(dir, 'no-such-dir', 'logs.ndjson')
     const r = run(tsx, [cli, 'serve', '--port', '0', '--store', missing], { timeoutMs: 30_000 })
     expect(r.status).toBe(1)
-    expect(r.out).toContain(`sls-webtrack serve: store: cannot open ${JSON.stringify(missing)} for appending: ENOENT (no such file or directory)`)
+    expect(r.out).toContain(
+      `sls-webtrack serve: store: cannot open ${JSON.stringify(missing)} for appending: ENOENT (no such file or directory)`,
+    )
     expect(r.out).not.toContain('listening')
     const isDir = run(tsx, [cli, 'serve', '--port', '0', '--store', dir], { timeoutMs: 30_000 })
     expect(isDir.status).toBe(1)
@@ -260,7 +301,9 @@ describe('serve: rejected requests, connections, listen address', () => {
     const good = await forward(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"__logs__":[{"ok":"1"}]}' })
     expect(good.status).toBe(200)
     await until(() => serve.out().includes('ok=1'), 'the accepted log')
-    expect(serve.err()).toContain(`rejected 400 PostBodyInvalid POST cli-test/web (request ${requestId}): __logs__ is empty; send at least one log.`)
+    expect(serve.err()).toContain(
+      `rejected 400 PostBodyInvalid POST cli-test/web (request ${requestId}): __logs__ is empty; send at least one log.`,
+    )
     serve.child.kill('SIGINT')
     await serve.exited
     expect(serve.err()).toContain('stopped: 1 log accepted from 2 requests (1 rejected)')
@@ -282,7 +325,9 @@ describe('serve: rejected requests, connections, listen address', () => {
   it('a non-loopback --host is warned about (any web page can reach the emulator)', () => {
     // 192.0.2.1 (TEST-NET-1) is not this machine's: the warning comes first, then the listen fails.
     const r = run(tsx, [cli, 'serve', '--host', '192.0.2.1', '--port', '0'], { timeoutMs: 30_000 })
-    expect(r.out).toMatch(/warning: --host 192\.0\.2\.1 is not a loopback address: other machines can reach the emulator, and since it answers CORS "\*", so can any web page/)
+    expect(r.out).toMatch(
+      /warning: --host 192\.0\.2\.1 is not a loopback address: other machines can reach the emulator, and since it answers CORS "\*", so can any web page/,
+    )
     expect(r.status).toBe(1)
     expect(r.out).toContain('sls-webtrack serve: cannot listen on 192.0.2.1 port 0: EADDRNOTAVAIL')
   })
@@ -311,7 +356,11 @@ describe('serve: what reaches the terminal', () => {
     }
     expect((await forward(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(body) })).status).toBe(200)
     // A refused request whose error message quotes a key with a C1 control in it.
-    const refused = await forward(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ __logs__: [{ '__tag__:\x9b2J': 'x' }] }) })
+    const refused = await forward(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ __logs__: [{ '__tag__:\x9b2J': 'x' }] }),
+    })
     expect(refused.status).toBe(400)
     await until(() => serve.out().includes('rtl=') && serve.err().includes('rejected 400 InvalidKey'), 'both lines')
     serve.child.kill('SIGINT')
@@ -346,9 +395,26 @@ describe('send: line splitting and decoding', () => {
     closeSync(fd)
     // Peak RSS of the CLI's own process, written as it exits (same runtime, same-run baseline).
     const probe = join(dir, 'max-rss.mjs')
-    writeFileSync(probe, "import { writeSync } from 'node:fs'\nprocess.on('exit', () => writeSync(2, `maxrss_kib=${process.resourceUsage().maxRSS}\\n`))\n")
+    writeFileSync(
+      probe,
+      "import { writeSync } from 'node:fs'\nprocess.on('exit', () => writeSync(2, `maxrss_kib=${process.resourceUsage().maxRSS}\\n`))\n",
+    )
     const peak = async (file: string) => {
-      const r = await runAsync(process.execPath, ['--import', 'tsx', '--import', probe, cli, 'send', '--project', 'rss-test', '--endpoint', emu.endpoint, '--logstore', 'web', file])
+      const r = await runAsync(process.execPath, [
+        '--import',
+        'tsx',
+        '--import',
+        probe,
+        cli,
+        'send',
+        '--project',
+        'rss-test',
+        '--endpoint',
+        emu.endpoint,
+        '--logstore',
+        'web',
+        file,
+      ])
       const kib = Number(/maxrss_kib=(\d+)/.exec(r.out)?.[1])
       expect(kib, r.out).toBeGreaterThan(0)
       return { ...r, bytes: kib * 1024 }
@@ -375,7 +441,11 @@ describe('send: line splitting and decoding', () => {
       Buffer.from([0xc3]), // a two-byte sequence split across chunks stays whole
     ])
     const rest = Buffer.concat([Buffer.from([0xa9]), Buffer.from('"}\n{"a":"\xed\xa0\x80"}\n{"a":"last"}', 'latin1')])
-    const code = await sendCommand({ project: 'utf8-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' }, Readable.from([input, rest]), sink)
+    const code = await sendCommand(
+      { project: 'utf8-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' },
+      Readable.from([input, rest]),
+      sink,
+    )
     expect(code).toBe(1)
     expect(sink.text()).toContain('line 2: not valid UTF-8; skipped')
     expect(sink.text()).toContain('line 4: not valid UTF-8; skipped') // an encoded surrogate
@@ -399,7 +469,11 @@ describe('send: an unreachable service', () => {
       emu.inject({ fail: 1, status: 404, errorCode: 'LogStoreNotExist' })
       const lines = Array.from({ length: 7 * 4096 }, (_, i) => JSON.stringify({ i: i + 1 })).join('\n')
       const sink = capture()
-      const code = await sendCommand({ project: 'dead-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' }, Readable.from([lines]), sink)
+      const code = await sendCommand(
+        { project: 'dead-test', endpoint: emu.endpoint, logstore: 'web', tags: {}, compression: 'none', file: '-' },
+        Readable.from([lines]),
+        sink,
+      )
       const err = sink.text()
       expect(code, err).toBe(1)
       // Batches 3, 4 and 5, each tried 1 + 3 times; batches 6 and 7 never.

@@ -7,7 +7,36 @@ import { logLine, plural, requestLine, token, visible } from '../../src/cli/form
 const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u
 
 // Arbitrary strings, with the dangerous characters made common rather than rare.
-const nasty = fc.constantFrom('\x1b', '\x07', '\x00', '\x7f', '\x85', '\x9b', '\x9d', '\n', '\r', '\t', '\u061c', '\u200b', '\u200e', '\u2028', '\u202a', '\u202e', '\u2066', '\u2069', '\ufeff', '\ud800', '\udfff', '\u{e0001}', '"', '\\', '=', '[', ']', ' ')
+const nasty = fc.constantFrom(
+  '\x1b',
+  '\x07',
+  '\x00',
+  '\x7f',
+  '\x85',
+  '\x9b',
+  '\x9d',
+  '\n',
+  '\r',
+  '\t',
+  '\u061c',
+  '\u200b',
+  '\u200e',
+  '\u2028',
+  '\u202a',
+  '\u202e',
+  '\u2066',
+  '\u2069',
+  '\ufeff',
+  '\ud800',
+  '\udfff',
+  '\u{e0001}',
+  '"',
+  '\\',
+  '=',
+  '[',
+  ']',
+  ' ',
+)
 const text = fc.string({ unit: fc.oneof(nasty, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })), maxLength: 40 })
 const record = fc.record({
   project: text,
@@ -52,10 +81,12 @@ describe('serve output', () => {
   it('escapes are visible and distinct: a quoted token reads back as its text', () => {
     // JSON.parse reads our escapes (\n, \t, \r, \\, \", \uXXXX) except \xNN and \u{…}: map those.
     const readBack = (quoted: string) =>
-      JSON.parse(quoted.replace(/\\x([0-9a-f]{2})/g, '\\u00$1').replace(/\\u\{([0-9a-f]+)\}/g, (_, h: string) => {
-        const cp = parseInt(h, 16) - 0x10000
-        return `\\u${(0xd800 + (cp >> 10)).toString(16)}\\u${(0xdc00 + (cp & 0x3ff)).toString(16)}`
-      })) as string
+      JSON.parse(
+        quoted.replace(/\\x([0-9a-f]{2})/g, '\\u00$1').replace(/\\u\{([0-9a-f]+)\}/g, (_, h: string) => {
+          const cp = parseInt(h, 16) - 0x10000
+          return `\\u${(0xd800 + (cp >> 10)).toString(16)}\\u${(0xdc00 + (cp & 0x3ff)).toString(16)}`
+        }),
+      ) as string
     fc.assert(
       fc.property(text, (t) => {
         const shown = token(t)

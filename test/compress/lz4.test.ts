@@ -115,7 +115,9 @@ function itPy(name: string, fn: () => Promise<void>): void {
 /** Byte equality with a readable failure (toEqual on 300 KB arrays is slow and unreadable). */
 function expectBytes(actual: Uint8Array, expected: Uint8Array, what: string): void {
   if (actual.length !== expected.length) throw new Error(`${what}: length ${actual.length}, expected ${expected.length}`)
-  const i = Buffer.from(actual.buffer, actual.byteOffset, actual.length).compare(Buffer.from(expected.buffer, expected.byteOffset, expected.length))
+  const i = Buffer.from(actual.buffer, actual.byteOffset, actual.length).compare(
+    Buffer.from(expected.buffer, expected.byteOffset, expected.length),
+  )
   if (i === 0) return
   let at = 0
   while (actual[at] === expected[at]) at++
@@ -157,7 +159,17 @@ function randomBytes(n: number, seed: number): Uint8Array {
   return a
 }
 
-const PAGES = ['/', '/home', '/products/list', '/products/detail?id=1032', '/cart', '/checkout', '/account/settings', '/search?q=%E6%97%A5%E5%BF%97', '/help/faq']
+const PAGES = [
+  '/',
+  '/home',
+  '/products/list',
+  '/products/detail?id=1032',
+  '/cart',
+  '/checkout',
+  '/account/settings',
+  '/search?q=%E6%97%A5%E5%BF%97',
+  '/help/faq',
+]
 const EVENTS = ['page_view', 'click', 'scroll', 'error', 'perf', 'custom']
 const UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
@@ -167,7 +179,8 @@ const UAS = [
 ]
 
 const utf8 = (s: string) => new TextEncoder().encode(s)
-const webTrackBody = (logs: object[]) => utf8(JSON.stringify({ __topic__: 'web', __source__: 'browser', __logs__: logs, __tags__: { env: 'prod' } }))
+const webTrackBody = (logs: object[]) =>
+  utf8(JSON.stringify({ __topic__: 'web', __source__: 'browser', __logs__: logs, __tags__: { env: 'prod' } }))
 
 /** A realistic web tracking body of about `size` bytes: the corpus for the ratio comparison. */
 function jsonCorpus(size: number, seed: number): Uint8Array {
@@ -175,7 +188,7 @@ function jsonCorpus(size: number, seed: number): Uint8Array {
   const pick = <T>(a: readonly T[]) => a[(r() * a.length) | 0]!
   const logs: object[] = []
   let len = 0
-  for (let t = 1732540000; len < size; ) {
+  for (let t = 1732540000; len < size;) {
     t += (r() * 5) | 0
     const log = {
       __time__: String(t),
@@ -218,7 +231,11 @@ const GENERATORS: [string, fc.Arbitrary<Uint8Array>, number][] = [
   [
     'repetitive text',
     fc
-      .tuple(fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 300 }), fc.uint8Array({ maxLength: 8 }))
+      .tuple(
+        fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 300 }),
+        fc.uint8Array({ maxLength: 8 }),
+      )
       .map(([words, times, tail]) => {
         const text = utf8(words.join('').repeat(times))
         const out = new Uint8Array(text.length + tail.length)
@@ -232,7 +249,11 @@ const GENERATORS: [string, fc.Arbitrary<Uint8Array>, number][] = [
   [
     'bodies over 64 KiB',
     fc
-      .record({ size: fc.integer({ min: 70_000, max: 300_000 }), seed: fc.integer(), kind: fc.constantFrom('json', 'random', 'far-repeat', 'mixed') })
+      .record({
+        size: fc.integer({ min: 70_000, max: 300_000 }),
+        seed: fc.integer(),
+        kind: fc.constantFrom('json', 'random', 'far-repeat', 'mixed'),
+      })
       .map(({ size, seed, kind }) => {
         if (kind === 'json') return jsonCorpus(size, seed)
         if (kind === 'random') return randomBytes(size, seed)
@@ -443,7 +464,8 @@ describe('lz4BlockDecode rejects malformed blocks', () => {
   })
 
   it('rejects a raw size that is not a length', () => {
-    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => lz4BlockDecode(withOffset(4), bad)).toThrow(/invalid raw size/)
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => lz4BlockDecode(withOffset(4), bad)).toThrow(/invalid raw size/)
   })
 
   it('rejects a raw size no block of this length can reach, before allocating it', () => {

@@ -64,12 +64,15 @@ function rawHttp(
   options: { method?: string; path: string; headers?: Record<string, string>; body?: string; chunks?: string[] },
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path, headers: options.headers }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: options.method ?? 'POST', path: options.path, headers: options.headers },
+      (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      },
+    )
     req.on('error', reject)
     for (const chunk of options.chunks ?? []) req.write(chunk) // no Content-Length: sent chunked
     req.end(options.body)
@@ -121,7 +124,16 @@ describe('accepted requests', () => {
     expect(time).toBeGreaterThanOrEqual(before)
     expect(time).toBeLessThanOrEqual(after)
     expect(emu.requests()).toEqual([
-      expect.objectContaining({ method: 'POST', status: 200, form: 'headers', compressType: 'none', logs: 1, requestId, project: 'my-project', logstore: 'web' }),
+      expect.objectContaining({
+        method: 'POST',
+        status: 200,
+        form: 'headers',
+        compressType: 'none',
+        logs: 1,
+        requestId,
+        project: 'my-project',
+        logstore: 'web',
+      }),
     ])
   })
 
@@ -158,7 +170,14 @@ describe('accepted requests', () => {
   it('accepts the GET form: one log of the other query keys', async () => {
     const response = await emu.fetch(trackUrl(emu, { query: '?APIVersion=0.6.0&__topic__=t&__source__=s&k=v&page=%2Fhome' }))
     expect(response.status).toBe(200)
-    expect(emu.logs()).toEqual([expect.objectContaining({ topic: 't', source: 's', tags: {}, log: { k: 'v', page: '/home', __time__: expect.stringMatching(/^\d+$/) } })])
+    expect(emu.logs()).toEqual([
+      expect.objectContaining({
+        topic: 't',
+        source: 's',
+        tags: {},
+        log: { k: 'v', page: '/home', __time__: expect.stringMatching(/^\d+$/) },
+      }),
+    ])
     expect(emu.requests()[0]).toMatchObject({ method: 'GET', form: 'get', logs: 1 })
   })
 
@@ -181,7 +200,11 @@ describe('accepted requests', () => {
   it('routes by the Host header when there is no X-Forwarded-Host, and prefers X-Forwarded-Host', async () => {
     const body = JSON.stringify(doc)
     const headers = { 'x-log-apiversion': '0.6.0', 'x-log-bodyrawsize': String(Buffer.byteLength(body)) }
-    const byHost = await rawHttp(emu.port, { path: '/logstores/web/track', headers: { ...headers, host: `from-host.localhost:${emu.port}` }, body })
+    const byHost = await rawHttp(emu.port, {
+      path: '/logstores/web/track',
+      headers: { ...headers, host: `from-host.localhost:${emu.port}` },
+      body,
+    })
     expect(byHost.status).toBe(200)
     const forwarded = await rawHttp(emu.port, {
       path: '/logstores/web/track',
@@ -225,9 +248,18 @@ describe('error codes', () => {
     ['non-integer x-log-bodyrawsize', () => post(emu, doc, { rawSize: '12.5' })],
     ['unknown x-log-compresstype', () => post(emu, doc, { headers: { 'x-log-compresstype': 'gzip' } })],
     ['uncompressed body length differs from x-log-bodyrawsize', () => post(emu, doc, { rawSize: 3 })],
-    ['POST with neither x-log headers nor APIVersion', () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'text/plain' })],
-    ['header-less with a wrong APIVersion', () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'text/plain' }, '?APIVersion=0.5.0')],
-    ['header-less with another content type', () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'application/x-www-form-urlencoded' }, '?APIVersion=0.6.0')],
+    [
+      'POST with neither x-log headers nor APIVersion',
+      () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'text/plain' }),
+    ],
+    [
+      'header-less with a wrong APIVersion',
+      () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'text/plain' }, '?APIVersion=0.5.0'),
+    ],
+    [
+      'header-less with another content type',
+      () => postRaw(emu, encoder.encode(JSON.stringify(doc)), { 'content-type': 'application/x-www-form-urlencoded' }, '?APIVersion=0.6.0'),
+    ],
     ['GET without APIVersion', () => emu.fetch(trackUrl(emu, { query: '?k=v' }))],
     ['GET with a repeated key', () => emu.fetch(trackUrl(emu, { query: '?APIVersion=0.6.0&k=1&k=2' }))],
   ])('400 PostBodyInvalid: %s', async (_, send) => {
@@ -254,7 +286,15 @@ describe('error codes', () => {
       })
       await expectError(headerless, 400, 'PostBodyTooLarge')
       // A wire body far larger than any compression of maxBytes bytes, with a small declared size.
-      await expectError(await postRaw(small, new Uint8Array(64 * 1024), { 'x-log-apiversion': '0.6.0', 'x-log-bodyrawsize': '100', 'x-log-compresstype': 'lz4' }), 400, 'PostBodyTooLarge')
+      await expectError(
+        await postRaw(small, new Uint8Array(64 * 1024), {
+          'x-log-apiversion': '0.6.0',
+          'x-log-bodyrawsize': '100',
+          'x-log-compresstype': 'lz4',
+        }),
+        400,
+        'PostBodyTooLarge',
+      )
       // The connection stays usable after an early refusal.
       expect((await post(small, doc)).status).toBe(200)
       expect(small.logs()).toHaveLength(1)
@@ -283,10 +323,26 @@ describe('error codes', () => {
 
   it('400 PostBodyUncompressError: malformed lz4 block', async () => {
     const raw = encoder.encode(JSON.stringify(doc))
-    await expectError(await postRaw(emu, new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]), { 'x-log-apiversion': '0.6.0', 'x-log-bodyrawsize': String(raw.length), 'x-log-compresstype': 'lz4' }), 400, 'PostBodyUncompressError')
+    await expectError(
+      await postRaw(emu, new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]), {
+        'x-log-apiversion': '0.6.0',
+        'x-log-bodyrawsize': String(raw.length),
+        'x-log-compresstype': 'lz4',
+      }),
+      400,
+      'PostBodyUncompressError',
+    )
     // A valid block truncated.
     const block = lz4Block(raw)
-    await expectError(await postRaw(emu, block.subarray(0, block.length - 5), { 'x-log-apiversion': '0.6.0', 'x-log-bodyrawsize': String(raw.length), 'x-log-compresstype': 'lz4' }), 400, 'PostBodyUncompressError')
+    await expectError(
+      await postRaw(emu, block.subarray(0, block.length - 5), {
+        'x-log-apiversion': '0.6.0',
+        'x-log-bodyrawsize': String(raw.length),
+        'x-log-compresstype': 'lz4',
+      }),
+      400,
+      'PostBodyUncompressError',
+    )
   })
 
   it('400 PostBodyUncompressError: bad deflate, raw deflate and gzip', async () => {
@@ -321,14 +377,25 @@ describe('error codes', () => {
     await expectError(await post(emu, bytes, { compress: 'deflate' }), 400, 'InvalidEncoding')
   })
 
-  it('400 InvalidKey: empty, reserved and __tag__: keys, the same list the client refuses (the spec\'s)', async () => {
-    const listed = ['', '__topic__', '__source__', '__tags__', '__logs__', '__partition_time__', '__time_ns_part__', '__namespace__', '__tag__:x']
+  it("400 InvalidKey: empty, reserved and __tag__: keys, the same list the client refuses (the spec's)", async () => {
+    const listed = [
+      '',
+      '__topic__',
+      '__source__',
+      '__tags__',
+      '__logs__',
+      '__partition_time__',
+      '__time_ns_part__',
+      '__namespace__',
+      '__tag__:x',
+    ]
     for (const key of new Set([...listed, ...RESERVED_LOG_KEYS])) {
       await expectError(await post(emu, { __logs__: [{ ok: 'v', [key]: 'v' }] }), 400, 'InvalidKey')
       expect(() => prepare({ ok: 'v', [key]: 'v' }), key).toThrow(/invalid key/)
     }
     // Near misses are ordinary keys.
-    for (const key of ['_x', '__tag__', '__topic', '__namespace']) expect((await post(emu, { __logs__: [{ [key]: 'v' }] })).status, key).toBe(200)
+    for (const key of ['_x', '__tag__', '__topic', '__namespace'])
+      expect((await post(emu, { __logs__: [{ [key]: 'v' }] })).status, key).toBe(200)
     await expectError(await emu.fetch(trackUrl(emu, { query: '?APIVersion=0.6.0&__tag__%3Ax=1' })), 400, 'InvalidKey')
   })
 
@@ -406,7 +473,10 @@ describe('headers and CORS', () => {
       await post(emu, { nope: 1 }),
       await emu.fetch(`http://localhost:${emu.port}/logstores/web/track`),
       await emu.fetch(`http://my-project.localhost:${emu.port}/nowhere`),
-      await emu.fetch(trackUrl(emu), { method: 'OPTIONS', headers: { origin: 'http://example.com', 'access-control-request-method': 'POST' } }),
+      await emu.fetch(trackUrl(emu), {
+        method: 'OPTIONS',
+        headers: { origin: 'http://example.com', 'access-control-request-method': 'POST' },
+      }),
     ]
     const ids = responses.map((r) => r.headers.get('x-log-requestid'))
     for (const id of ids) expect(id).toMatch(REQUEST_ID)
@@ -426,7 +496,10 @@ describe('headers and CORS', () => {
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*')
     expect(preflight.headers.get('access-control-allow-methods')).toBe('POST, GET, OPTIONS')
-    const allowed = preflight.headers.get('access-control-allow-headers')!.split(',').map((h) => h.trim())
+    const allowed = preflight.headers
+      .get('access-control-allow-headers')!
+      .split(',')
+      .map((h) => h.trim())
     expect(allowed).toEqual(expect.arrayContaining(['x-log-apiversion', 'x-log-bodyrawsize', 'x-log-compresstype', 'content-type']))
     expect(preflight.headers.get('access-control-expose-headers')).toBe('x-log-requestid')
     expect(Number(preflight.headers.get('access-control-max-age'))).toBeGreaterThan(0)
@@ -512,7 +585,9 @@ describe('fault injection', () => {
       client.abort()
       await expect(abandoned).rejects.toThrow()
       // Recorded when the client went away, while the stall still holds the other request.
-      await vi.waitFor(() => expect(emu.requests()).toEqual([expect.objectContaining({ form: 'headers', status: 0, fault: 'stall', logs: 0 })]))
+      await vi.waitFor(() =>
+        expect(emu.requests()).toEqual([expect.objectContaining({ form: 'headers', status: 0, fault: 'stall', logs: 0 })]),
+      )
       expect(emu.pending()).toBe(1)
       emu.inject({ stall: false })
       expect((await kept).status).toBe(200)
@@ -566,7 +641,7 @@ describe('fault injection', () => {
       [{ delayMs: 2 ** 31 }, 'inject.delayMs: must be a number from 0 to 2147483647 ms, got 2147483648'],
       [{ delayMs: 5, count: -1 }, 'inject.count: must be a whole number from 0 to Infinity, got -1'],
       [{ fail: 1, drop: 1 }, 'inject: give exactly one of fail, drop, ackLoss, delayMs, stall (got fail, drop)'],
-      [{ fail: 1, errorCode: 'Nope' }, 'inject.errorCode: must be one of the spec\'s codes'],
+      [{ fail: 1, errorCode: 'Nope' }, "inject.errorCode: must be one of the spec's codes"],
     ]
     for (const [injection, message] of cases) {
       let error: unknown
@@ -591,7 +666,10 @@ describe('lifecycle', () => {
         expect((await post(own, { __logs__: [{ bad: 1 }] })).status).toBe(400)
         expect((await own.fetch(trackUrl(own, { query: '?APIVersion=0.6.0&a=3' }))).status).toBe(200)
       })
-      const lines = (await readFile(store, 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as { log: { a: string }; topic?: string; project: string })
+      const lines = (await readFile(store, 'utf8'))
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { log: { a: string }; topic?: string; project: string })
       expect(lines.map((l) => l.log.a)).toEqual(['1', '2', '3'])
       expect(lines[0]).toMatchObject({ project: 'my-project', logstore: 'web', topic: 't', log: { __time__: expect.any(String) } })
     } finally {
@@ -647,7 +725,10 @@ describe('lifecycle', () => {
       [{ maxConnections: NaN }, 'maxConnections: must be a whole number from 1 to Infinity, got NaN'],
     ]
     for (const [options, message] of cases) {
-      const error = await startEmulator(options).then(() => undefined, (e: unknown) => e)
+      const error = await startEmulator(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       expect(isWebTrackError(error) && error.name, message).toBe('ValidationError')
       expect((error as Error).message).toBe(message)
     }
@@ -757,7 +838,9 @@ describe('connections (maxConnections)', () => {
     const socket = connect(port, '127.0.0.1')
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
     socket.on('error', () => {})
-    return new Promise<{ socket: typeof socket; closed: Promise<void> }>((resolve) => socket.once('connect', () => resolve({ socket, closed })))
+    return new Promise<{ socket: typeof socket; closed: Promise<void> }>((resolve) =>
+      socket.once('connect', () => resolve({ socket, closed })),
+    )
   }
 
   it('a connection over the cap is closed at once and counted; the others are served', async () => {
@@ -772,7 +855,9 @@ describe('connections (maxConnections)', () => {
       // The two open connections still work.
       const answer = new Promise<string>((resolve) => a.socket.once('data', (d) => resolve(String(d))))
       const body = JSON.stringify({ __logs__: [{ via: 'a' }] })
-      a.socket.write(`POST /logstores/web/track?APIVersion=0.6.0 HTTP/1.1\r\nHost: my-project.localhost\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`)
+      a.socket.write(
+        `POST /logstores/web/track?APIVersion=0.6.0 HTTP/1.1\r\nHost: my-project.localhost\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      )
       expect(await answer).toMatch(/^HTTP\/1.1 200/)
       a.socket.destroy()
       b.socket.destroy()

@@ -51,7 +51,9 @@ it(`${REQUESTS} LZ4 requests of ${LOGS} logs: maxRecords bounds the heap; counts
     first: { r: string; i: string }
     last: { r: string; i: string }
   }>(script, { maxOldSpaceMb: 512, timeoutMs: 100_000 })
-  console.log(`uploaded ${(r.uploaded / 1024).toFixed(0)} KiB, expanded ${(r.expanded / 2 ** 20).toFixed(0)} MiB, heap after GC grew ${(r.grown / 2 ** 20).toFixed(1)} MiB`)
+  console.log(
+    `uploaded ${(r.uploaded / 1024).toFixed(0)} KiB, expanded ${(r.expanded / 2 ** 20).toFixed(0)} MiB, heap after GC grew ${(r.grown / 2 ** 20).toFixed(1)} MiB`,
+  )
   expect(r.expanded / r.uploaded).toBeGreaterThan(50)
   // The newest MAX_RECORDS logs are kept: the last request's last ones.
   expect(r.kept).toBe(MAX_RECORDS)

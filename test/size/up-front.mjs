@@ -48,7 +48,11 @@ export function sizeLimitConfig(configUrl, part = 'upFront') {
   const outdir = `${root}.tmp/size-limit/${file.replace(/\.mjs$/, '')}`
   rmSync(outdir, { recursive: true, force: true })
   return {
-    stdin: { contents: `import ${row.import} from ${JSON.stringify(`./${row.path}`)}\nconsole.log(${names})\n`, resolveDir: root, loader: 'js' },
+    stdin: {
+      contents: `import ${row.import} from ${JSON.stringify(`./${row.path}`)}\nconsole.log(${names})\n`,
+      resolveDir: root,
+      loader: 'js',
+    },
     bundle: true,
     minifyIdentifiers: true,
     minifySyntax: true,

@@ -7,7 +7,16 @@ import { requireInstalled, skipWithout } from './run.js'
 
 /** The Chromium the tests drive: `CHROMIUM_PATH`, default /usr/bin/chromium. */
 export { CHROMIUM }
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync']
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+]
 
 /** True when browser tests must be skipped (no Chromium, not in CI); prints why. */
 export function skipBrowser(): boolean {

@@ -12,7 +12,11 @@ export interface RunResult {
   stdout?: string
 }
 
-export function run(cmd: string, args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): RunResult {
+export function run(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): RunResult {
   const r = spawnSync(cmd, args, {
     cwd: options.cwd ?? root,
     env: { ...process.env, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
@@ -27,7 +31,11 @@ export function run(cmd: string, args: string[], options: { cwd?: string; env?: 
 export const bin = (name: string) => `${root}node_modules/.bin/${name}`
 
 /** Like `run`, without blocking the event loop: for commands that talk to an in-process server. */
-export function runAsync(cmd: string, args: string[], options: { cwd?: string; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runAsync(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: options.cwd ?? root, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' } })
     let out = ''

@@ -9,17 +9,37 @@ import { nextRetry, type RetryPolicy } from '../../src/transport/retry.js'
 const policy: RetryPolicy = { limit: 2, baseDelayMs: 100, maxDelayMs: 1000 }
 const half = () => 0.5
 const net = new NetworkError('http://x', new Error('ECONNREFUSED'))
-const service = (status: number, errorCode = 'X', retryAfterMs?: number) => new ServiceError({ status, errorCode, errorMessage: '', retryAfterMs })
+const service = (status: number, errorCode = 'X', retryAfterMs?: number) =>
+  new ServiceError({ status, errorCode, errorMessage: '', retryAfterMs })
 
 describe('nextRetry: whether', () => {
   it('retries what says it is retryable: network errors, timeouts, 5xx, 429, the 403 quota codes', () => {
-    for (const error of [net, new TimeoutError('http://x', 10), service(500), service(503), service(429), service(403, 'WriteQuotaExceed'), service(403, 'ShardWriteQuotaExceed')]) {
+    for (const error of [
+      net,
+      new TimeoutError('http://x', 10),
+      service(500),
+      service(503),
+      service(429),
+      service(403, 'WriteQuotaExceed'),
+      service(403, 'ShardWriteQuotaExceed'),
+    ]) {
       expect(nextRetry(error, policy, 0, half), error.message).toBeGreaterThanOrEqual(0)
     }
   })
 
   it('never retries a permanent error, an unknown error (a bug) or a non-error', () => {
-    for (const error of [service(400), service(403, 'Unauthorized'), service(404), new ValidationError('x', 'bad'), new WebTrackError('x'), new TypeError('bug'), 'text', undefined, null, { retryable: 'yes' }]) {
+    for (const error of [
+      service(400),
+      service(403, 'Unauthorized'),
+      service(404),
+      new ValidationError('x', 'bad'),
+      new WebTrackError('x'),
+      new TypeError('bug'),
+      'text',
+      undefined,
+      null,
+      { retryable: 'yes' },
+    ]) {
       expect(nextRetry(error, policy, 0, half)).toBe(-1)
     }
   })
@@ -88,7 +108,15 @@ describe('nextRetry: the rules together', () => {
 
   it('a non-retryable error is never retried: not with limit Infinity, not with an endless window', () => {
     const endless = { ...policy, limit: Infinity }
-    for (const error of [service(400), service(404), service(403, 'Unauthorized'), new ValidationError('x', 'bad'), new WebTrackError('x'), new TypeError('bug'), new Error('x')]) {
+    for (const error of [
+      service(400),
+      service(404),
+      service(403, 'Unauthorized'),
+      new ValidationError('x', 'bad'),
+      new WebTrackError('x'),
+      new TypeError('bug'),
+      new Error('x'),
+    ]) {
       expect(nextRetry(error, endless, 0, half, Infinity, 0)).toBe(-1)
     }
   })
@@ -112,11 +140,24 @@ describe('nextRetry: the rules together', () => {
 
   it('as a property: retried exactly when retryable, the policy allows retries, and the count or the window is left; waits within their bounds', () => {
     const f = fc
-    const errors = [net, new TimeoutError('http://x', 10), service(500), service(429), service(503, 'X', 1500), service(400), new ValidationError('x', 'bad'), new TypeError('bug')]
+    const errors = [
+      net,
+      new TimeoutError('http://x', 10),
+      service(500),
+      service(429),
+      service(503, 'X', 1500),
+      service(400),
+      new ValidationError('x', 'bad'),
+      new TypeError('bug'),
+    ]
     f.assert(
       f.property(
         f.constantFrom(...errors),
-        f.record({ limit: f.oneof(f.nat(6), f.constant(Infinity)), baseDelayMs: f.integer({ min: 1, max: 5000 }), maxDelayMs: f.nat(20_000) }),
+        f.record({
+          limit: f.oneof(f.nat(6), f.constant(Infinity)),
+          baseDelayMs: f.integer({ min: 1, max: 5000 }),
+          maxDelayMs: f.nat(20_000),
+        }),
         f.nat(2000),
         f.oneof(f.constant(0), f.nat(100_000), f.constant(Infinity)),
         f.nat(200_000),

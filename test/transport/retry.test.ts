@@ -62,9 +62,24 @@ describe('retry policy', () => {
     expect(calls).toBe(3)
 
     let n = 0
-    await expect(withRetry(async () => { n++; throw new TypeError('bug') }, DEFAULT_RETRY)).rejects.toThrow(TypeError)
-    await expect(withRetry(async () => { n++; throw new ValidationError('x', 'bad') }, DEFAULT_RETRY)).rejects.toThrow(ValidationError)
-    await expect(withRetry(async () => { n++; throw new ServiceError({ status: 400, errorCode: 'InvalidKey', errorMessage: '' }) }, DEFAULT_RETRY)).rejects.toThrow(ServiceError)
+    await expect(
+      withRetry(async () => {
+        n++
+        throw new TypeError('bug')
+      }, DEFAULT_RETRY),
+    ).rejects.toThrow(TypeError)
+    await expect(
+      withRetry(async () => {
+        n++
+        throw new ValidationError('x', 'bad')
+      }, DEFAULT_RETRY),
+    ).rejects.toThrow(ValidationError)
+    await expect(
+      withRetry(async () => {
+        n++
+        throw new ServiceError({ status: 400, errorCode: 'InvalidKey', errorMessage: '' })
+      }, DEFAULT_RETRY),
+    ).rejects.toThrow(ServiceError)
     expect(n).toBe(3)
   })
 })
