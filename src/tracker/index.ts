@@ -19,6 +19,7 @@ import type { FlushOptions, Tracker, TrackerOptions } from './types.js'
 export { DEFAULT_MAX_QUEUE_BYTES, TRACKER_DEFAULTS } from './options.js'
 export { LOG_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from './queue.js'
 export type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, SentInfo, Tracker, TrackerOptions, TrackerStats } from './types.js'
+export type { Entry, QueueStore, TopicQueue } from './queue.js'
 
 /**
  * Creates a batching tracker: `push` logs and forget them; they leave in batches (by count,
@@ -39,11 +40,14 @@ export function createTracker(options: TrackerOptions): Tracker {
   target(conn, { topic: options.topic })
   const b = new Batcher(options, conn, s)
   const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
+  b.store.attach?.(b)
   let closing: Promise<void> | undefined
   const close = ({ timeoutMs = s.closeTimeoutMs }: FlushOptions = {}): Promise<void> => {
     b.closed = true
     return (closing ??= (async () => {
-      if (!(await b.flush({ timeoutMs }))) b.abandon('tracker closed', timeoutMs)
+      await b.flush({ timeoutMs })
+      // What is left, if anything, is given up; the store is closed.
+      await b.abandon('tracker closed', timeoutMs)
       detach()
     })())
   }
