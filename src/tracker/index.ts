@@ -39,8 +39,9 @@ export function createTracker(options: TrackerOptions): Tracker {
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: options.topic })
   const b = new Batcher(options, conn, s)
-  const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
+  // A persisted store queues what it holds now (or throws: it serves another tracker).
   b.store.attach?.(b)
+  const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
   let closing: Promise<void> | undefined
   const close = ({ timeoutMs = s.closeTimeoutMs }: FlushOptions = {}): Promise<void> => {
     b.closed = true
