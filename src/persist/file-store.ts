@@ -163,16 +163,23 @@ class FileStore implements FileQueueStore {
     const journal = this.journal
     if (!journal) return
     this.journal = undefined
-    this.failure = error instanceof JournalError ? error : new JournalError({ code: 'io', path: this.options.path, message: String(error), cause: error })
+    this.failure =
+      error instanceof JournalError
+        ? error
+        : new JournalError({ code: 'io', path: this.options.path, message: String(error), cause: error })
     // Its file stays whole up to the failure; the lock goes with the close.
     journal.close().catch(() => undefined)
     if (this.tracker) report(this.tracker, fallback(this.failure))
   }
 
   attach(tracker: unknown): void {
-    if (this.tracker) throw new ValidationError('store', 'serves one tracker, and this one has one already: make a fileStore per tracker (and per file)')
+    if (this.tracker)
+      throw new ValidationError('store', 'serves one tracker, and this one has one already: make a fileStore per tracker (and per file)')
     const b = (this.tracker = tracker as StoreHost)
-    if (this.failure) return report(b, fallback(this.failure))
+    if (this.failure) {
+      report(b, fallback(this.failure))
+      return
+    }
     const journal = this.journal!
     const { expired, full, kept } = bound(journal, this.options, Date.now())
     const field = this.options.timeField ?? FILE_STORE_DEFAULTS.timeField
@@ -182,9 +189,16 @@ class FileStore implements FileQueueStore {
         this.seqs.set(entry.seq, log.key)
         ;(t.queue as FileQueue).adopt(entry)
       })
-      if (left.length) journal.ack(topic, left.map((log) => log.key))
+      if (left.length)
+        journal.ack(
+          topic,
+          left.map((log) => log.key),
+        )
     }
-    for (const [reason, logs] of [['expired', expired], ['store-full', full]] as const) {
+    for (const [reason, logs] of [
+      ['expired', expired],
+      ['store-full', full],
+    ] as const) {
       for (const [topic, seqs] of byTopic(logs)) journal.ack(topic, seqs)
       drop(b, logs.length, reason, true)
     }
@@ -192,19 +206,22 @@ class FileStore implements FileQueueStore {
   }
 
   close(): Promise<void> {
-    return (this.closing ??= (async () => {
+    this.closing ??= (async () => {
       try {
         await this.journal?.close()
       } catch (error) {
         if (this.tracker) report(this.tracker, fallback(error as JournalError))
       }
-    })())
+    })()
+    return this.closing
   }
 }
 
 /** The error reported when the store turns to memory. */
 const fallback = (error: JournalError) =>
-  new WebTrackError(`fileStore: logs are kept in memory only from now on (not across a restart), because ${error.message}`, { cause: error })
+  new WebTrackError(`fileStore: logs are kept in memory only from now on (not across a restart), because ${error.message}`, {
+    cause: error,
+  })
 
 /** `upTo` when `seqs` are the front of the topic in the journal (the usual case: a batch from the head); otherwise undefined. */
 function front(journal: FileJournal, topic: string, seqs: number[]): number | undefined {
@@ -237,10 +254,12 @@ function bound(journal: FileJournal, options: FileStoreOptions, now: number) {
   const all = [...journal.state.topics.values()].flatMap((logs) => [...logs.values()])
   const expired = all.filter((log) => now - log.at > maxAge)
   const fresh = all.filter((log) => now - log.at <= maxAge).sort((a, b) => b.seq - a.seq)
+  // Newest first: keep while they fit.
   let bytes = 0
-  const cut = fresh.findIndex((log) => (bytes += recordLength(log)) > maxBytes)
-  const full = cut < 0 ? [] : fresh.slice(cut)
-  const kept = byTopic(cut < 0 ? fresh : fresh.slice(0, cut), true)
+  let cut = 0
+  while (cut < fresh.length && (bytes += recordLength(fresh[cut]!)) <= maxBytes) cut++
+  const kept = byTopic(fresh.slice(0, cut), true)
+  const full = fresh.slice(cut)
   return { expired, full, kept }
 }
 
@@ -250,8 +269,8 @@ function byTopic(logs: readonly PushRecord[], records: true): Map<string, PushRe
 function byTopic(logs: readonly PushRecord[], records = false): Map<string, (number | PushRecord)[]> {
   const topics = new Map<string, (number | PushRecord)[]>()
   for (const log of [...logs].sort((a, b) => a.seq - b.seq)) {
-    let group = topics.get(log.topic)
-    if (!group) topics.set(log.topic, (group = []))
+    const group = topics.get(log.topic) ?? []
+    if (!group.length) topics.set(log.topic, group)
     group.push(records ? log : log.seq)
   }
   return topics
@@ -282,10 +301,12 @@ export interface FileQueueStore extends QueueStore {
  * const tracker = createTracker({ project, endpoint, logstore, store: fileStore({ path: 'logs.journal' }) })
  */
 export function fileStore(options: FileStoreOptions): FileQueueStore {
-  if (typeof options?.path !== 'string' || !options.path) throw new ValidationError('path', `must be a file path, got ${JSON.stringify(options?.path)}`)
+  // Checked as values: a JavaScript caller may pass anything.
+  const path: unknown = options.path
+  if (typeof path !== 'string' || !path) throw new ValidationError('path', `must be a file path, got ${JSON.stringify(path)}`)
   checkOption('maxAgeMs', options.maxAgeMs, FILE_STORE_DEFAULTS.maxAgeMs, 0, Infinity, ' ms')
   checkOption('maxStoreBytes', options.maxStoreBytes, FILE_STORE_DEFAULTS.maxStoreBytes, 0, Infinity, ' bytes')
-  const field = options.timeField
+  const field: unknown = options.timeField
   const problem = typeof field === 'string' ? keyProblem(field) : field === undefined || field === false ? undefined : 'not a string'
   if (problem) throw new ValidationError('timeField', `must be a key the service accepts, or false (${problem}: ${JSON.stringify(field)})`)
   checkOption('syncMs', options.syncMs, 1000, 0, MAX_TIMER_MS, ' ms')

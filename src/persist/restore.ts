@@ -26,14 +26,23 @@ export type StoreHost = Batcher
  * did not fit `maxQueueBytes` (or whose topic the tracker now refuses), already counted and
  * reported: the store drops them.
  */
-export function restore(b: StoreHost, topic: string, logs: readonly StoredLog[], place: (t: Topic, entry: Entry, log: StoredLog) => void): StoredLog[] {
+export function restore(
+  b: StoreHost,
+  topic: string,
+  logs: readonly StoredLog[],
+  place: (t: Topic, entry: Entry, log: StoredLog) => void,
+): StoredLog[] {
   b.counts.pushed += logs.length
   let t: Topic
   try {
     t = b.topics.get(topic) ?? b.open(topic)
   } catch (error) {
     // The topic was valid when pushed; options changed since (another Logstore, say).
-    b.reject(error, 'topic', logs.map((log) => JSON.parse(log.json) as LogInput))
+    b.reject(
+      error,
+      'topic',
+      logs.map((log) => JSON.parse(log.json) as LogInput),
+    )
     return logs.slice()
   }
   const kept = b.topics.get(topic) === t

@@ -37,10 +37,14 @@ interface Run {
 
 /** One run of the pusher from `from`; killed (SIGKILL) once it has written a log numbered `killAt` or more. */
 function run(path: string, emu: Emulator, from: number, killAt: number): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `${root}test/fixtures/store-pusher.ts`, path, `http://127.0.0.1:${emu.port}`, String(from), String(TOTAL)], {
-    cwd: root,
-    timeout: 120_000,
-  })
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', `${root}test/fixtures/store-pusher.ts`, path, `http://127.0.0.1:${emu.port}`, String(from), String(TOTAL)],
+    {
+      cwd: root,
+      timeout: 120_000,
+    },
+  )
   let next = from
   let loaded = 0
   let out = ''
@@ -131,7 +135,8 @@ describe('fileStore under SIGKILL', () => {
     expect(lost.length).toBeGreaterThan(0)
     expect(byAckLoss).toBe(lost.reduce((n, q) => n + q.logs, 0))
     expect(duplicates).toBe(byAckLoss + byKill)
-    // eslint-disable-next-line no-console -- the figure the report quotes
-    console.log(`kill test: ${TOTAL} logs, ${duplicates} duplicates (${byAckLoss} by ackLoss, ${byKill} by a kill), ${requests.length} requests`)
+    console.log(
+      `kill test: ${TOTAL} logs, ${duplicates} duplicates (${byAckLoss} by ackLoss, ${byKill} by a kill), ${requests.length} requests`,
+    )
   }, 300_000)
 })

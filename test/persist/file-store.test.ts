@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { createForwardFetch, startEmulator, type Emulator } from '../../src/emulator/index.js'
-import { createTracker, ValidationError, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../../src/index.js'
+import {
+  createTracker,
+  ValidationError,
+  type Tracker,
+  type TrackerOptions,
+  type TrackerStats,
+  type WebTrackError,
+} from '../../src/index.js'
 import { JournalError } from '../../src/persist/errors.js'
 import { FileJournal } from '../../src/persist/file-journal.js'
 import { recordLength } from '../../src/persist/journal.js'
