@@ -3,7 +3,8 @@ import { defineConfig } from 'tsup'
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
 
-// Client entries run everywhere (browsers, workers, Node, edge); the emulator and the CLI are Node.
+// Client entries run everywhere (browsers, workers, Node, edge); the emulator, the file store
+// (`persist`) and the CLI are Node.
 // The client entries share chunks (one copy of each class across entries, in ESM and in CJS),
 // and the main entry's fflate is a chunk of its own, behind `import()` in both formats (Node,
 // Bun and Deno run `import()` in CommonJS too, and bundlers split it there as in ESM).
@@ -24,7 +25,8 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    entry: { emulator: 'src/emulator/index.ts' },
+    // The emulator and the file store: Node (Bun and Deno run node:fs too).
+    entry: { emulator: 'src/emulator/index.ts', persist: 'src/persist/index.ts' },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

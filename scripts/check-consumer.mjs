@@ -46,13 +46,14 @@ const imports = [
   ['sls-webtrack/lz4', ['lz4', 'lz4Block'], []],
   ['sls-webtrack/deflate', ['deflate', 'deflatePortable', 'hasNativeDeflate'], []],
   ['sls-webtrack/emulator', ['startEmulator'], ['Emulator', 'EmulatorLogRecord', 'EmulatorRequestRecord']],
+  ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
 ]
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
 // (types by `type`: an import alias cannot name a type-only export), so that one body serves both.
 function header(esm, browser = false) {
   return imports
-    .filter(([entry]) => !(browser && entry.endsWith('/emulator')))
+    .filter(([entry]) => !(browser && (entry.endsWith('/emulator') || entry.endsWith('/persist'))))
     .map(([entry, values, types], i) => {
       if (esm) return `import { ${[...values, ...types.map((t) => `type ${t}`)].join(', ')} } from '${entry}'`
       const ns = `entry${i}`
@@ -103,11 +104,14 @@ export async function main(): Promise<number> {
       }
     }
 
+    const storeOptions: FileStoreOptions = { path: 'consumer.journal', maxAgeMs: 86_400_000, timeField: false }
+    const store: FileQueueStore = fileStore(storeOptions)
     const tracker: Tracker = createTracker({
       project: 'my-project',
       endpoint: emu.endpoint,
       logstore: 'web',
       fetch: emu.fetch,
+      store,
       flushOnExit: false,
       onError: (error, logs) => counts.push(logs.length, error.retryable ? 1 : 0),
       onDrop: (count, reason) => ids.push(\`\${count} \${reason}\`),
@@ -116,6 +120,12 @@ export async function main(): Promise<number> {
     const flushed: boolean = await tracker.flush({ timeoutMs: 1000 })
     const stats: TrackerStats = tracker.stats()
     await tracker.close()
+    await store.flush()
+    try {
+      fileStore({ path: '' })
+    } catch (error) {
+      if (error instanceof JournalError) ids.push(error.code)
+    }
 
     const logs: EmulatorLogRecord[] = emu.logs()
     const requests: EmulatorRequestRecord[] = emu.requests()

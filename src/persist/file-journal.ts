@@ -1,6 +1,6 @@
 // The journal on a file (Node; Bun and Deno run node:fs too): the format of journal.ts, one
 // process per file (lock-file.ts), appends batched, compaction when the file outgrows its live
-// logs. The future `fileStore` of `sls-webtrack/persist` sits on it. Crash cases: README.md here.
+// logs. `fileStore` (file-store.ts) sits on it. Crash cases: README.md here.
 //
 // Writes and fsync. Records are appended in batches, one `write` per batch: the records of one
 // synchronous run of the caller's code go in one write on the next turn of the event loop (or at

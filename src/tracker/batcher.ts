@@ -17,7 +17,7 @@ import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS } from '../check-option.js'
 import type { TrackerSettings } from './options.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type Topic } from './queue.js'
+import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type QueueStore, type Topic } from './queue.js'
 import type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, TrackerOptions, TrackerStats } from './types.js'
 import { unloadTopic, type UnloadHost } from './unload.js'
 
@@ -50,6 +50,8 @@ export class Batcher implements UnloadHost {
   declare readonly options: TrackerOptions
   declare readonly s: TrackerSettings
   declare readonly onError: (error: WebTrackError, logs: LogInput[]) => void
+  /** Where the queues are kept: `options.store`, or memory. */
+  declare readonly store: QueueStore
   /** Topics with logs pending, by key; a topic is forgotten once it holds none. */
   declare readonly topics: Map<string, Topic>
   /**
@@ -84,6 +86,7 @@ export class Batcher implements UnloadHost {
     this.conn = conn
     this.s = s
     this.onError = options.onError ?? ((error, logs) => console.error(`[sls-webtrack] ${logs.length} log(s) not sent: ${error.message}`))
+    this.store = options.store ?? memoryStore
     this.topics = new Map()
     this.woken = new Set()
     this.waiters = new Set()
@@ -138,7 +141,7 @@ export class Batcher implements UnloadHost {
     const topicTarget = target(this.conn, { topic: key })
     const env = topicTarget.envelope
     const overhead = TOPIC_OVERHEAD_BYTES + env.bytes
-    const t: Topic = { key, target: topicTarget, env, queue: memoryStore.open(key), cost: 0, overhead, heads: [], due: 0, retries: 0 }
+    const t: Topic = { key, target: topicTarget, env, queue: this.store.open(key), cost: 0, overhead, heads: [], due: 0, retries: 0 }
     if (this.held + t.overhead + MIN_LOG_COST <= this.s.maxQueueBytes) {
       this.held += t.overhead
       this.topics.set(key, t)
@@ -292,7 +295,7 @@ export class Batcher implements UnloadHost {
   release(t: Topic, logs: readonly Entry[]): void {
     this.held -= cost(logs)
     this.pending -= logs.length
-    memoryStore.ack(t.key, logs)
+    this.store.ack(t.key, logs)
     for (const told of this.waiters) told(logs)
   }
 
@@ -398,8 +401,13 @@ export class Batcher implements UnloadHost {
     this.wakeAll()
   }
 
-  /** Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`. */
-  abandon(why: string, ms: number): void {
+  /**
+   * Gives up on everything not yet sent: in-flight requests are aborted; all goes to `onError`.
+   * The store is closed first, so that a persisted one keeps these logs for the next tracker;
+   * resolves once it is closed.
+   */
+  abandon(why: string, ms: number): Promise<void> | undefined {
+    const closed = this.store.close?.()
     const error = new WebTrackError(`${why}: not sent within ${ms} ms`)
     for (const t of this.topics.values()) {
       for (const b of t.heads) this.kill(b, error)
@@ -408,6 +416,7 @@ export class Batcher implements UnloadHost {
       this.fail(t, logs, error)
       this.settle(t)
     }
+    return closed
   }
 
   stats(): TrackerStats {

@@ -19,6 +19,7 @@ import type { FlushOptions, Tracker, TrackerOptions } from './types.js'
 export { DEFAULT_MAX_QUEUE_BYTES, TRACKER_DEFAULTS } from './options.js'
 export { LOG_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES } from './queue.js'
 export type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, SentInfo, Tracker, TrackerOptions, TrackerStats } from './types.js'
+export type { Entry, QueueStore, TopicQueue } from './queue.js'
 
 /**
  * Creates a batching tracker: `push` logs and forget them; they leave in batches (by count,
@@ -38,12 +39,16 @@ export function createTracker(options: TrackerOptions): Tracker {
   // The Logstore is checked now: a tracker without one fails at start-up, not at every push.
   target(conn, { topic: options.topic })
   const b = new Batcher(options, conn, s)
+  // A persisted store queues what it holds now (or throws: it serves another tracker).
+  b.store.attach?.(b)
   const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
   let closing: Promise<void> | undefined
   const close = ({ timeoutMs = s.closeTimeoutMs }: FlushOptions = {}): Promise<void> => {
     b.closed = true
     return (closing ??= (async () => {
-      if (!(await b.flush({ timeoutMs }))) b.abandon('tracker closed', timeoutMs)
+      await b.flush({ timeoutMs })
+      // What is left, if anything, is given up; the store is closed.
+      await b.abandon('tracker closed', timeoutMs)
       detach()
     })())
   }

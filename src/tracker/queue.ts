@@ -43,12 +43,26 @@ export interface Entry extends EncodedLog {
  */
 export type TopicQueue = Pick<Entry[], 'length' | 'push' | 'splice'> & { readonly [i: number]: Entry }
 
-/** Where a tracker keeps its topics' queues. */
+/**
+ * Where a tracker keeps its topics' queues: `memoryStore` by default, or a persisted store
+ * (`fileStore` of `sls-webtrack/persist`). A store serves one tracker.
+ */
 export interface QueueStore {
   /** A new, empty queue for `topic`. */
   open(topic: string): TopicQueue
   /** Logs taken from the queue of `topic` are settled: sent, failed or dropped. */
   ack(topic: string, logs: readonly Entry[]): void
+  /**
+   * Called once by `createTracker`, with the tracker's internal state: a persisted store
+   * queues the logs it holds from an earlier process (this package's stores only; the state
+   * has no public shape).
+   */
+  attach?(tracker: unknown): void
+  /**
+   * Called when the tracker closes, and before it gives up on logs at `close` or at exit: a
+   * persisted store keeps those, for the next tracker on it, and settles nothing after.
+   */
+  close?(): Promise<void>
 }
 
 /** The store of a tracker today: its queues are arrays in memory, gone once taken. */

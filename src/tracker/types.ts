@@ -3,13 +3,15 @@
 import type { ClientOptions } from '../request/connection.js'
 import type { WebTrackError } from '../errors.js'
 import type { LogInput } from '../request/normalize.js'
+import type { QueueStore } from './queue.js'
 
 /**
  * Why logs were dropped: the queue was full (`maxQueueBytes`, which also counts each topic's
  * memory), the tracker was closed, or the page unloaded and they did not fit the keep-alive
- * budget.
+ * budget. A persisted store, loading what an earlier process left, drops logs older than its
+ * `maxAgeMs` (`'expired'`) and the oldest beyond its `maxStoreBytes` (`'store-full'`).
  */
-export type DropReason = 'queue-full' | 'closed' | 'unload'
+export type DropReason = 'queue-full' | 'closed' | 'unload' | 'expired' | 'store-full'
 
 /**
  * Options of `createTracker`: those of `createClient` (except `sleep`) plus the batching ones.
@@ -86,6 +88,14 @@ export interface TrackerOptions extends Omit<ClientOptions, 'sleep'> {
    * others. Default: `TRACKER_DEFAULTS.unloadBudgetBytes`.
    */
   unloadBudgetBytes?: number
+  /**
+   * Where pending logs wait. Default: memory, gone with the process. `fileStore` of
+   * `sls-webtrack/persist` (Node, Bun, Deno) keeps them in a file until the service accepts
+   * them: logs an earlier process left there are queued first, at creation, in their order
+   * within each topic, and count in `pushed` and against `maxQueueBytes`. A store serves one
+   * tracker.
+   */
+  store?: QueueStore
   /**
    * Called with each error and the logs it concerns: a log refused at `push` (a
    * `ValidationError`, or the error of `beforeSend`, with the log as pushed) or logs given up
