@@ -41,7 +41,11 @@ const variants = [
 
 // What each entry exports and the consumer uses, as [entry, values, types].
 const imports = [
-  ['sls-webtrack', ['createClient', 'createTracker', 'isWebTrackError', 'ServiceError', 'SendError'], ['SendResult', 'Tracker', 'TrackerStats', 'WebTrackError', 'CompressionName']],
+  [
+    'sls-webtrack',
+    ['createClient', 'createTracker', 'isWebTrackError', 'ServiceError', 'SendError'],
+    ['SendResult', 'Tracker', 'TrackerStats', 'WebTrackError', 'CompressionName'],
+  ],
   ['sls-webtrack/core', ['createClient as createCoreClient', 'auto'], ['Client', 'Codec', 'ClientOptions']],
   ['sls-webtrack/lz4', ['lz4', 'lz4Block'], []],
   ['sls-webtrack/deflate', ['deflate', 'deflatePortable', 'hasNativeDeflate'], []],
@@ -254,6 +258,10 @@ if (isMain) {
   const results = await checkConsumer({ build: process.argv.includes('--build') })
   for (const r of results) console.log(r.ok ? `${r.name}: ok (${r.seconds} s)` : `${r.name}: failed\n${r.out.trim()}\n`)
   const failed = results.filter((r) => !r.ok).length
-  console.log(failed ? `${failed} of ${results.length} consumer compiles failed (skipLibCheck: false, strict)` : `the packed tarball compiles for all ${results.length} consumers`)
+  console.log(
+    failed
+      ? `${failed} of ${results.length} consumer compiles failed (skipLibCheck: false, strict)`
+      : `the packed tarball compiles for all ${results.length} consumers`,
+  )
   process.exitCode = failed ? 1 : 0
 }

@@ -25,4 +25,16 @@ export type { Log, LogInput } from './request/normalize.js'
 export type { RetryInfo, RetryOption, RetryPolicy } from './transport/retry.js'
 export { DEFAULT_RETRY, isRetryableStatus } from './transport/retry.js'
 export { createTracker, DEFAULT_MAX_QUEUE_BYTES, LOG_OVERHEAD_BYTES, TOPIC_OVERHEAD_BYTES, TRACKER_DEFAULTS } from './tracker/index.js'
-export type { DropReason, Entry, FlushOptions, FlushSyncOptions, PushOptions, QueueStore, SentInfo, TopicQueue, Tracker, TrackerOptions, TrackerStats } from './tracker/index.js'
+export type {
+  DropReason,
+  Entry,
+  FlushOptions,
+  FlushSyncOptions,
+  PushOptions,
+  QueueStore,
+  SentInfo,
+  TopicQueue,
+  Tracker,
+  TrackerOptions,
+  TrackerStats,
+} from './tracker/index.js'

@@ -47,7 +47,11 @@ describe('package', () => {
   it('every entry loads from ESM and from CJS in Node', () => {
     const entries = ['', '/core', '/lz4', '/deflate', '/emulator', '/persist']
     const esm = entries.map((e) => `await import('sls-webtrack${e}')`).join(';')
-    const r1 = run('node', ['--input-type=module', '-e', `${esm}; const m = await import('sls-webtrack'); if (typeof m.createClient !== 'function') process.exit(3)`])
+    const r1 = run('node', [
+      '--input-type=module',
+      '-e',
+      `${esm}; const m = await import('sls-webtrack'); if (typeof m.createClient !== 'function') process.exit(3)`,
+    ])
     expect(r1.status, r1.out).toBe(0)
     const cjs = entries.map((e) => `require('sls-webtrack${e}')`).join(';')
     const r2 = run('node', ['-e', `${cjs}; if (typeof require('sls-webtrack').createClient !== 'function') process.exit(3)`])
@@ -79,14 +83,26 @@ describe('package', () => {
       })`
     const expected = {
       native: false,
-      sent: [{ type: 'deflate', logs: [{ a: 'x'.repeat(2000) }] }, { type: 'deflate', logs: [{ b: 'y'.repeat(2000) }] }],
+      sent: [
+        { type: 'deflate', logs: [{ a: 'x'.repeat(2000) }] },
+        { type: 'deflate', logs: [{ b: 'y'.repeat(2000) }] },
+      ],
       portableSync: true,
       portable: true,
     }
-    const esm = run('node', ['--input-type=module', '-e', script("const zlib = await import('node:zlib'); const main = await import('sls-webtrack'); const sub = await import('sls-webtrack/deflate')")])
+    const esm = run('node', [
+      '--input-type=module',
+      '-e',
+      script(
+        "const zlib = await import('node:zlib'); const main = await import('sls-webtrack'); const sub = await import('sls-webtrack/deflate')",
+      ),
+    ])
     expect(esm.status, esm.out).toBe(0)
     expect(JSON.parse(esm.stdout!)).toEqual(expected)
-    const cjs = run('node', ['-e', script("const zlib = require('node:zlib'); const main = require('sls-webtrack'); const sub = require('sls-webtrack/deflate')")])
+    const cjs = run('node', [
+      '-e',
+      script("const zlib = require('node:zlib'); const main = require('sls-webtrack'); const sub = require('sls-webtrack/deflate')"),
+    ])
     expect(cjs.status, cjs.out).toBe(0)
     expect(JSON.parse(cjs.stdout!)).toEqual(expected)
   })
@@ -103,7 +119,9 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
     const r = run(bin('size-limit'), ['--json'])
     const results = JSON.parse(r.stdout!) as { name: string; size: number; passed: boolean }[]
     // The main entry's rows are in: every feature the main entry gains must fit them.
-    expect(results.map((res) => res.name.split(' (')[0])).toEqual(expect.arrayContaining(['main entry, createClient', 'main entry, createTracker', "main entry's on-demand chunk"]))
+    expect(results.map((res) => res.name.split(' (')[0])).toEqual(
+      expect.arrayContaining(['main entry, createClient', 'main entry, createTracker', "main entry's on-demand chunk"]),
+    )
     expect(results.length).toBeGreaterThanOrEqual(10)
     for (const res of results) expect(res, `${res.name}: ${res.size} B`).toMatchObject({ passed: true })
     expect(r.status, r.out).toBe(0)
@@ -115,19 +133,28 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
       const line = doc.find((l) => l.startsWith(`| ${name} |`) || l.startsWith(`| ${name} (`))
       expect(line, `a row for "${name}"`).toBeDefined()
       const [, size, limit] = /\| ([\d.]+) kB \| ([\d.]+ k?B) \|/.exec(line!) ?? []
-      expect(Math.abs(Number(size) - res.size / 1000), `${name}: stated ${size} kB, measured ${res.size} B: update docs/benchmarks.md`).toBeLessThanOrEqual(0.01)
+      expect(
+        Math.abs(Number(size) - res.size / 1000),
+        `${name}: stated ${size} kB, measured ${res.size} B: update docs/benchmarks.md`,
+      ).toBeLessThanOrEqual(0.01)
       expect(limit, `${name}: the CI limit`).toBe(config.find((c) => c.name === res.name)!.limit)
     }
   })
 
   it('only a bundle that names deflatePortable contains fflate; the main entry loads it only on demand', async () => {
     const has = (chunks: Chunk[], name: string) => chunks.some((c) => c.inputs.some((f) => f.includes(name)))
-    const withLz4 = await bundle("import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; createClient({ project: 'p-1', endpoint: 'e.com', compression: lz4 })")
+    const withLz4 = await bundle(
+      "import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; createClient({ project: 'p-1', endpoint: 'e.com', compression: lz4 })",
+    )
     expect(has(withLz4.upFront, 'fflate')).toBe(false)
     expect(has(withLz4.upFront, 'openapi-fetch')).toBe(true)
-    const withDeflate = await bundle("import { createClient } from 'sls-webtrack/core'; import { deflate } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflate })")
+    const withDeflate = await bundle(
+      "import { createClient } from 'sls-webtrack/core'; import { deflate } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflate })",
+    )
     expect(has(withDeflate.upFront, 'fflate')).toBe(false) // native: node:zlib or CompressionStream
-    const withPortable = await bundle("import { createClient } from 'sls-webtrack/core'; import { deflatePortable } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflatePortable })")
+    const withPortable = await bundle(
+      "import { createClient } from 'sls-webtrack/core'; import { deflatePortable } from 'sls-webtrack/deflate'; createClient({ project: 'p-1', endpoint: 'e.com', compression: deflatePortable })",
+    )
     expect(has(withPortable.upFront, 'fflate')).toBe(true)
     const noCodec = await bundle("import { createClient } from 'sls-webtrack/core'; createClient({ project: 'p-1', endpoint: 'e.com' })")
     expect(has(noCodec.upFront, 'fflate') || has(noCodec.upFront, 'lz4')).toBe(false)
@@ -136,7 +163,11 @@ describe('bundle size and tree-shaking (browser bundles, minified)', () => {
     // native one, in a chunk of its own behind import(). An import of fflate's module anywhere
     // in the main entry's static graph, even unused, would put it up front (esbuild splits by
     // files reached, not by exports used).
-    for (const code of [apps.mainClient, apps.mainTracker, "import { createClient, deflatePortable } from 'sls-webtrack'; globalThis.x = [createClient, deflatePortable]"]) {
+    for (const code of [
+      apps.mainClient,
+      apps.mainTracker,
+      "import { createClient, deflatePortable } from 'sls-webtrack'; globalThis.x = [createClient, deflatePortable]",
+    ]) {
       const main = await bundle(code)
       expect(has(main.upFront, 'fflate'), code).toBe(false)
       expect(has(main.upFront, 'dist/chunk-'), code).toBe(true) // the client itself
@@ -168,19 +199,35 @@ async function bundle(
 ): Promise<{ upFront: Chunk[]; onDemand: Chunk[] }> {
   const { build } = await import('esbuild')
   const plugins = standIn
-    ? [{ name: 'stand-in', setup: (b: import('esbuild').PluginBuild) => {
-        b.onResolve({ filter: /^openapi-fetch$/ }, () => ({ path: 'openapi-fetch', namespace: 'stand-in' }))
-        b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: STAND_IN, loader: 'js' }))
-      } }]
+    ? [
+        {
+          name: 'stand-in',
+          setup: (b: import('esbuild').PluginBuild) => {
+            b.onResolve({ filter: /^openapi-fetch$/ }, () => ({ path: 'openapi-fetch', namespace: 'stand-in' }))
+            b.onLoad({ filter: /.*/, namespace: 'stand-in' }, () => ({ contents: STAND_IN, loader: 'js' }))
+          },
+        },
+      ]
     : []
   const out = await build({
     stdin: { contents: code, resolveDir: root, loader: 'js' },
-    bundle: true, minify: true, format: 'esm', platform, splitting, outdir: join(root, '.tmp/bundle'), absWorkingDir: root,
-    write: false, metafile: true, logLevel: 'error', plugins,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    splitting,
+    outdir: join(root, '.tmp/bundle'),
+    absWorkingDir: root,
+    write: false,
+    metafile: true,
+    logLevel: 'error',
+    plugins,
   })
   const chunk = (key: string): Chunk => ({
     text: out.outputFiles.find((f) => f.path === join(root, key))!.text,
-    inputs: Object.entries(out.metafile.outputs[key]!.inputs).filter(([, v]) => v.bytesInOutput > 0).map(([f]) => f),
+    inputs: Object.entries(out.metafile.outputs[key]!.inputs)
+      .filter(([, v]) => v.bytesInOutput > 0)
+      .map(([f]) => f),
   })
   const { upFront, onDemand } = upFrontOutputs(out.metafile)
   return { upFront: upFront.map(chunk), onDemand: onDemand.map(chunk) }
@@ -189,7 +236,8 @@ const gz = (chunks: Chunk[]) => chunks.reduce((sum, c) => sum + gzipSync(c.text,
 const apps = {
   core: "import { createClient } from 'sls-webtrack/core'; globalThis.x = createClient",
   coreLz4: "import { createClient } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createClient, lz4]",
-  trackerLz4: "import { createTracker } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createTracker, lz4]",
+  trackerLz4:
+    "import { createTracker } from 'sls-webtrack/core'; import { lz4 } from 'sls-webtrack/lz4'; globalThis.x = [createTracker, lz4]",
   mainClient: "import { createClient } from 'sls-webtrack'; globalThis.x = createClient",
   mainTracker: "import { createTracker } from 'sls-webtrack'; globalThis.x = createTracker",
 }
@@ -235,7 +283,9 @@ describe('what the size budgets are up against (gzip level 9 of the minified bun
     const { upFront } = await bundle("export { createClient } from 'sls-webtrack/core'", { standIn: true, platform: 'node' })
     expect(upFront).toHaveLength(1)
     const code = upFront[0]!.text
-    const { createClient } = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as typeof import('../src/core.js')
+    const { createClient } = (await import(
+      `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`
+    )) as typeof import('../src/core.js')
     const emu = await startEmulator({ projects: ['stand-in'], logstores: ['web'] })
     try {
       const client = createClient({ project: 'stand-in', endpoint: emu.endpoint, logstore: 'web', fetch: emu.fetch })
@@ -258,12 +308,18 @@ describe('the peers table in docs/benchmarks.md', () => {
     ['sls-webtrack main entry (`createTracker`)', apps.mainTracker],
     ['sls-webtrack main entry, esbuild without `splitting` (`createClient`)', apps.mainClient, false],
     ['sls-webtrack tracker + LZ4', apps.trackerLz4],
-    ['`@aliyun-sls/web-track-browser`', "import SlsTracker from '@aliyun-sls/web-track-browser'; globalThis.x = new SlsTracker({ host: 'cn-hangzhou.log.aliyuncs.com', project: 'p', logstore: 'l' })"],
+    [
+      '`@aliyun-sls/web-track-browser`',
+      "import SlsTracker from '@aliyun-sls/web-track-browser'; globalThis.x = new SlsTracker({ host: 'cn-hangzhou.log.aliyuncs.com', project: 'p', logstore: 'l' })",
+    ],
     [
       'OpenTelemetry logs',
       "import { LoggerProvider, BatchLogRecordProcessor } from '@opentelemetry/sdk-logs'; import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http'; new LoggerProvider({ processors: [new BatchLogRecordProcessor(new OTLPLogExporter({ url: 'https://collector.example.com/v1/logs' }))] }).getLogger('web').emit({ body: 'click', attributes: { target: 'buy' } })",
     ],
-    ['`@datadog/browser-logs`', "import { datadogLogs } from '@datadog/browser-logs'; datadogLogs.init({ clientToken: 'pub', site: 'datadoghq.com' }); datadogLogs.logger.info('click', { target: 'buy' })"],
+    [
+      '`@datadog/browser-logs`',
+      "import { datadogLogs } from '@datadog/browser-logs'; datadogLogs.init({ clientToken: 'pub', site: 'datadoghq.com' }); datadogLogs.logger.info('click', { target: 'buy' })",
+    ],
   ]
   const doc = readFileSync(join(root, 'docs/benchmarks.md'), 'utf8').split('\n')
 
@@ -272,6 +328,9 @@ describe('the peers table in docs/benchmarks.md', () => {
     const line = doc.find((l) => l.startsWith(`| ${row}`))
     expect(line, `a row starting "| ${row}"`).toBeDefined()
     const stated = Number(/([\d.]+) kB \|$/.exec(line!)?.[1])
-    expect(Math.abs(stated - measured), `stated ${stated} kB, measured ${measured.toFixed(3)} kB: update docs/benchmarks.md`).toBeLessThanOrEqual(0.01)
+    expect(
+      Math.abs(stated - measured),
+      `stated ${stated} kB, measured ${measured.toFixed(3)} kB: update docs/benchmarks.md`,
+    ).toBeLessThanOrEqual(0.01)
   })
 })

@@ -84,7 +84,12 @@ const settle = (options: FileJournalOptions): Settings => ({
 const ioError = (path: string, doing: string, error: unknown) =>
   error instanceof JournalError
     ? error
-    : new JournalError({ code: 'io', path, message: `journal ${JSON.stringify(path)}: cannot ${doing}: ${systemCause(error)}`, cause: error })
+    : new JournalError({
+        code: 'io',
+        path,
+        message: `journal ${JSON.stringify(path)}: cannot ${doing}: ${systemCause(error)}`,
+        cause: error,
+      })
 
 /** Writes all of `bytes` at the end of `fd` (opened for appending): one write, more only if the system takes part of it. */
 async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {

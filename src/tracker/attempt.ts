@@ -5,7 +5,7 @@
 import { compressBody } from '../compress/policy.js'
 import type { Connection, Target } from '../request/connection.js'
 import { encodeBody } from '../request/encode.js'
-import { isWebTrackError, WebTrackError } from '../errors.js'
+import { asWebTrackError, WebTrackError } from '../errors.js'
 import { post } from '../transport/post.js'
 import type { Batch } from './queue.js'
 
@@ -29,14 +29,31 @@ export interface Attempt {
  * keep-alive (the unload path) or `headerless`, the body is sent in the header-less form,
  * uncompressed, so that `fetch` is called synchronously: the unload path relies on it.
  */
-export function attempt(conn: Connection, t: Target, b: Batch, keepalive: boolean, headerless: boolean, end: (requestId: string | undefined, error?: WebTrackError) => void): Attempt {
+export function attempt(
+  conn: Connection,
+  t: Target,
+  b: Batch,
+  keepalive: boolean,
+  headerless: boolean,
+  end: (requestId: string | undefined, error?: WebTrackError) => void,
+): Attempt {
   const raw = encodeBody(t.envelope, b.logs)
   const headerlessForm = keepalive || headerless
-  const a: Attempt = (b.op = { raw: raw.length, wire: raw.length, keepalive: keepalive ? raw.length : 0, controller: new AbortController() })
+  const a: Attempt = (b.op = {
+    raw: raw.length,
+    wire: raw.length,
+    keepalive: keepalive ? raw.length : 0,
+    controller: new AbortController(),
+  })
   ;(async () => {
     const body = headerlessForm ? { bytes: raw } : await compressBody(raw, conn.options.compression)
     a.wire = body.bytes.length
     return post(conn, t, body, raw.length, { signal: a.controller.signal, keepalive, headerless: headerlessForm })
-  })().then(end, (reason: unknown) => end(undefined, isWebTrackError(reason) ? reason : new WebTrackError(`send failed: ${(reason as Error)?.message ?? reason}`, { cause: reason })))
+  })().then(end, (error: unknown) =>
+    end(
+      undefined,
+      asWebTrackError(error, (text) => new WebTrackError(`send failed: ${text}`, { cause: error })),
+    ),
+  )
   return a
 }

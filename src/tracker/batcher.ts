@@ -8,7 +8,7 @@
 // failed, dropped, rejected or filtered (`pushed` is their sum). A log is serialised once, at
 // push; the queue holds its JSON text and UTF-8 length, so byte accounting is exact.
 import { target, type Connection } from '../request/connection.js'
-import { isWebTrackError, ValidationError, WebTrackError } from '../errors.js'
+import { isWebTrackError, reason, ValidationError, WebTrackError } from '../errors.js'
 import type { LogInput } from '../request/normalize.js'
 import { prepare, type PreparedLog } from '../request/prepare.js'
 import { nextRetry } from '../transport/retry.js'
@@ -17,11 +17,25 @@ import { attempt, type Attempt } from './attempt.js'
 import { timer, type TimerHandle } from './lifecycle.js'
 import { MAX_TIMER_MS } from '../check-option.js'
 import type { TrackerSettings } from './options.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, TOPIC_OVERHEAD_BYTES, type Batch, type Entry, type QueueStore, type Topic } from './queue.js'
+import {
+  cost,
+  fit,
+  LOG_OVERHEAD_BYTES,
+  memoryStore,
+  MIN_LOG_COST,
+  ready,
+  TOPIC_OVERHEAD_BYTES,
+  type Batch,
+  type Entry,
+  type QueueStore,
+  type Topic,
+} from './queue.js'
 import type { DropReason, FlushOptions, FlushSyncOptions, PushOptions, TrackerOptions, TrackerStats } from './types.js'
 import { unloadTopic, type UnloadHost } from './unload.js'
 
 /** Clears a timer; returns `undefined` for the handle's variable. */
+// Returns `undefined`, so that a handle is cleared and reset in one assignment: `t.linger = clear(t.linger)`.
+// eslint-disable-next-line @typescript-eslint/no-meaningless-void-operator -- see above
 const clear = (t: TimerHandle | undefined): undefined => void clearTimeout(t)
 const noop = () => {}
 
@@ -91,7 +105,19 @@ export class Batcher implements UnloadHost {
     this.woken = new Set()
     this.waiters = new Set()
     // `queued` and `inFlight` only keep the fields' order here: `stats()` fills them in.
-    this.counts = { pushed: 0, queued: 0, inFlight: 0, sent: 0, retried: 0, failed: 0, dropped: 0, rejected: 0, filtered: 0, omitted: 0, requests: 0 }
+    this.counts = {
+      pushed: 0,
+      queued: 0,
+      inFlight: 0,
+      sent: 0,
+      retried: 0,
+      failed: 0,
+      dropped: 0,
+      rejected: 0,
+      filtered: 0,
+      omitted: 0,
+      requests: 0,
+    }
     this.held = this.pending = this.inFlight = this.seq = this.flushTo = this.active = this.keepaliveBytes = 0
     this.closed = false
   }
@@ -103,6 +129,7 @@ export class Batcher implements UnloadHost {
     const n = list.length
     this.counts.pushed += n
     if (this.closed || !n) return this.drop(n, 'closed')
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a topic from JavaScript may be a number
     const key = String(opts.topic ?? this.options.topic ?? '')
     let t = this.topics.get(key)
     if (!t) {
@@ -180,7 +207,7 @@ export class Batcher implements UnloadHost {
       this.counts.omitted += prepared.omitted
       return prepared
     } catch (error) {
-      this.reject(inHook ? new WebTrackError(`beforeSend threw: ${(error as Error)?.message ?? String(error)}`, { cause: error }) : error, `logs[${i}]`, [log])
+      this.reject(inHook ? new WebTrackError(`beforeSend threw: ${reason(error)}`, { cause: error }) : error, `logs[${i}]`, [log])
     }
   }
 
@@ -213,7 +240,7 @@ export class Batcher implements UnloadHost {
       t.linger = timer(this.s.lingerMs, () => {
         t.linger = undefined
         // The queue is never empty here (emptying it clears the timer); were it so, NaN makes nothing due.
-        t.due = q[0]?.seq! + 1
+        t.due = (q[0]?.seq ?? NaN) + 1
         this.wake(t)
       })
     }
@@ -240,7 +267,9 @@ export class Batcher implements UnloadHost {
     this.counts.requests++
     this.active++
     this.inFlight += n
-    const op = attempt(this.conn, t.target, b, keepalive, this.options.headerless === true, (requestId, error) => this.end(t, b, op, requestId, error))
+    const op = attempt(this.conn, t.target, b, keepalive, this.options.headerless === true, (requestId, error) =>
+      this.end(t, b, op, requestId, error),
+    )
     this.keepaliveBytes += op.keepalive
     return op.raw
   }
@@ -270,7 +299,15 @@ export class Batcher implements UnloadHost {
         t.retries = 0
         this.counts.sent += b.logs.length
         this.release(t, b.logs)
-        call(this.options.onSent, { topic: t.key, logs: b.logs.length, requestId, attempts: b.tries, rawBytes: op.raw, wireBytes: op.wire, keepalive: op.keepalive > 0 })
+        call(this.options.onSent, {
+          topic: t.key,
+          logs: b.logs.length,
+          requestId,
+          attempts: b.tries,
+          rawBytes: op.raw,
+          wireBytes: op.wire,
+          keepalive: op.keepalive > 0,
+        })
       }
     }
     this.wake(t)
@@ -396,7 +433,7 @@ export class Batcher implements UnloadHost {
     const ms = this.s.exitTimeoutMs
     this.exiting ??= setTimeout(() => {
       this.exiting = undefined
-      this.abandon('process exiting', ms)
+      void this.abandon('process exiting', ms)
     }, ms)
     this.wakeAll()
   }

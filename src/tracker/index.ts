@@ -41,16 +41,21 @@ export function createTracker(options: TrackerOptions): Tracker {
   const b = new Batcher(options, conn, s)
   // A persisted store queues what it holds now (or throws: it serves another tracker).
   b.store.attach?.(b)
-  const detach = attachLifecycle((final) => b.flushSync({ final }), options.flushOnHide !== false, options.flushOnExit !== false && (() => b.drainAtExit()))
+  const detach = attachLifecycle(
+    (final) => b.flushSync({ final }),
+    options.flushOnHide !== false,
+    options.flushOnExit !== false && (() => b.drainAtExit()),
+  )
   let closing: Promise<void> | undefined
   const close = ({ timeoutMs = s.closeTimeoutMs }: FlushOptions = {}): Promise<void> => {
     b.closed = true
-    return (closing ??= (async () => {
+    closing ??= (async () => {
       await b.flush({ timeoutMs })
       // What is left, if anything, is given up; the store is closed.
       await b.abandon('tracker closed', timeoutMs)
       detach()
-    })())
+    })()
+    return closing
   }
   // The public face: bound methods (they may be passed around, as closures could), none of the state.
   return {
@@ -62,6 +67,7 @@ export function createTracker(options: TrackerOptions): Tracker {
     get closed() {
       return b.closed
     },
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- engines before 2025 have no Symbol.asyncDispose
     [Symbol.asyncDispose ?? (Symbol.for('Symbol.asyncDispose') as typeof Symbol.asyncDispose)]: close,
   }
 }

@@ -36,7 +36,7 @@ export const TRACKER_DEFAULTS = {
 type NumericOption = keyof typeof TRACKER_DEFAULTS
 
 /** A tracker's settings, resolved and checked once at creation. */
-export type TrackerSettings = { -readonly [K in NumericOption]: number } & {
+export type TrackerSettings = Record<NumericOption, number> & {
   readonly policy: RetryPolicy
   /** `maxBatchLogs` and `maxBatchBytes`, capped by the connection's `limits`, as the packing rule takes them. */
   batch: Limits

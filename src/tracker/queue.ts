@@ -41,7 +41,7 @@ export interface Entry extends EncodedLog {
  * changes behind and keeps taken logs until `QueueStore.ack`, so that logs in flight survive a
  * crash.
  */
-export type TopicQueue = Pick<Entry[], 'length' | 'push' | 'splice'> & { readonly [i: number]: Entry }
+export type TopicQueue = Pick<Entry[], 'length' | 'push' | 'splice'> & Readonly<Record<number, Entry>>
 
 /**
  * Where a tracker keeps its topics' queues: `memoryStore` by default, or a persisted store
@@ -66,7 +66,7 @@ export interface QueueStore {
 }
 
 /** The store of a tracker today: its queues are arrays in memory, gone once taken. */
-export const memoryStore: QueueStore = { open: () => [], ack() {} }
+export const memoryStore: QueueStore = { open: () => [], ack: () => {} }
 
 /** Logs out of their queue and not yet settled: in flight, or waiting for a retry. */
 export interface Batch {

@@ -24,7 +24,7 @@ export function unloadTopic(t: Topic, budget: number, final: boolean | undefined
   let lost: Entry[] = []
   // Batches taken from the front of `from` (or of the queue) leave while the budget lasts.
   const leave = (from?: Batch) => {
-    for (let b; !stop && (b = host.take(t, budget, from)); ) budget -= host.start(t, b)
+    for (let b; !stop && (b = host.take(t, budget, from));) budget -= host.start(t, b)
   }
   const runs = t.heads
   t.heads = []

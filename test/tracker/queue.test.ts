@@ -4,7 +4,17 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { bodySize, envelope } from '../../src/request/encode.js'
-import { cost, fit, LOG_OVERHEAD_BYTES, memoryStore, MIN_LOG_COST, ready, type Batch, type Entry, type Topic } from '../../src/tracker/queue.js'
+import {
+  cost,
+  fit,
+  LOG_OVERHEAD_BYTES,
+  memoryStore,
+  MIN_LOG_COST,
+  ready,
+  type Batch,
+  type Entry,
+  type Topic,
+} from '../../src/tracker/queue.js'
 
 const env = envelope('t', '', {})
 const limits = { maxLogs: 4, maxBytes: 200 } // the tracker's maxBatchLogs, maxBatchBytes
@@ -13,7 +23,17 @@ const entry = (seq: number, bytes = 10): Entry => ({ json: 'x'.repeat(bytes), by
 function topic(logs: Entry[] = [], heads: Batch[] = []): Topic {
   const queue = memoryStore.open('t')
   for (const log of logs) queue.push(log)
-  return { key: 't', target: { baseUrl: '', logstore: 'web', envelope: env }, env, queue, cost: cost(logs), overhead: 0, heads, due: 0, retries: 0 }
+  return {
+    key: 't',
+    target: { baseUrl: '', logstore: 'web', envelope: env },
+    env,
+    queue,
+    cost: cost(logs),
+    overhead: 0,
+    heads,
+    due: 0,
+    retries: 0,
+  }
 }
 
 describe('cost', () => {
@@ -49,7 +69,16 @@ describe('ready', () => {
 
   it('one batch per topic in flight; a batch waiting for its backoff holds the topic; a failed head batch leaves first', () => {
     const inFlight: Batch = { logs: [entry(0)], tries: 1, op: { raw: 1, wire: 1, keepalive: 0, controller: new AbortController() } }
-    expect(ready(topic([1, 2, 3, 4].map((i) => entry(i)), [inFlight]), limits, Infinity)).toBe(false)
+    expect(
+      ready(
+        topic(
+          [1, 2, 3, 4].map((i) => entry(i)),
+          [inFlight],
+        ),
+        limits,
+        Infinity,
+      ),
+    ).toBe(false)
     const waiting: Batch = { logs: [entry(0)], tries: 1 }
     const t = topic([], [waiting])
     expect(ready(t, limits, 0)).toBe(true) // nothing queued, yet its retry may leave
@@ -77,16 +106,26 @@ describe('fit', () => {
 
   it('greedy and exact, for any sizes (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 30 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 80, max: 600 }), (sizes, maxBatchLogs, maxBatchBytes) => {
-        const logs = sizes.map((b, i) => entry(i, b))
-        const n = fit(logs, env, { maxLogs: maxBatchLogs, maxBytes: maxBatchBytes })
-        const used = (k: number) => bodySize(env, k, sizes.slice(0, k).reduce((a, b) => a + b, 0))
-        expect(n).toBeGreaterThanOrEqual(1)
-        expect(n).toBeLessThanOrEqual(maxBatchLogs)
-        if (n > 1) expect(used(n)).toBeLessThanOrEqual(maxBatchBytes)
-        // The next log would not have fitted (or the count is reached, or none is left).
-        if (n < Math.min(maxBatchLogs, logs.length)) expect(used(n + 1)).toBeGreaterThan(maxBatchBytes)
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 120 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 80, max: 600 }),
+        (sizes, maxBatchLogs, maxBatchBytes) => {
+          const logs = sizes.map((b, i) => entry(i, b))
+          const n = fit(logs, env, { maxLogs: maxBatchLogs, maxBytes: maxBatchBytes })
+          const used = (k: number) =>
+            bodySize(
+              env,
+              k,
+              sizes.slice(0, k).reduce((a, b) => a + b, 0),
+            )
+          expect(n).toBeGreaterThanOrEqual(1)
+          expect(n).toBeLessThanOrEqual(maxBatchLogs)
+          if (n > 1) expect(used(n)).toBeLessThanOrEqual(maxBatchBytes)
+          // The next log would not have fitted (or the count is reached, or none is left).
+          if (n < Math.min(maxBatchLogs, logs.length)) expect(used(n + 1)).toBeGreaterThan(maxBatchBytes)
+        },
+      ),
     )
   })
 })

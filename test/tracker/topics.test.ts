@@ -39,5 +39,7 @@ it('20,000 topics at a dead server: the heap stays bounded, every log is account
   expect(a.dropped).toBeGreaterThan(0)
   expect(r.drops).toEqual({ 'queue-full': a.dropped })
   expect(r.errors).toBe(a.failed)
-  console.log(`heap growth ${((r.heapGrowth ?? 0) / 1048576).toFixed(2)} MiB for a ${MAX_QUEUE_BYTES / 1048576} MiB bound; ${s.queued + s.inFlight} logs on as many topics kept, ${a.dropped} dropped`)
+  console.log(
+    `heap growth ${((r.heapGrowth ?? 0) / 1048576).toFixed(2)} MiB for a ${MAX_QUEUE_BYTES / 1048576} MiB bound; ${s.queued + s.inFlight} logs on as many topics kept, ${a.dropped} dropped`,
+  )
 }, 60_000)

@@ -209,7 +209,12 @@ describe.skipIf(skip)('the tracker in Chromium', () => {
     const own = await startOwnChromium()
     try {
       await inFlightAtNavigation(emu, await openPage(emu.endpoint, { lingerMs: 0 }, own.browser), true)
-      expect(emu.requests().filter((r) => r.status === 200).every((r) => r.form === 'headerless')).toBe(true)
+      expect(
+        emu
+          .requests()
+          .filter((r) => r.status === 200)
+          .every((r) => r.form === 'headerless'),
+      ).toBe(true)
     } finally {
       await own.close()
     }

@@ -9,7 +9,17 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createForwardFetch, startEmulator, type Emulator } from '../../src/emulator/index.js'
-import { createTracker, ServiceError, TOPIC_OVERHEAD_BYTES, ValidationError, type LogInput, type Tracker, type TrackerOptions, type TrackerStats, type WebTrackError } from '../../src/index.js'
+import {
+  createTracker,
+  ServiceError,
+  TOPIC_OVERHEAD_BYTES,
+  ValidationError,
+  type LogInput,
+  type Tracker,
+  type TrackerOptions,
+  type TrackerStats,
+  type WebTrackError,
+} from '../../src/index.js'
 import { root } from '../support/run.js'
 import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from '../support/wire.js'
 
@@ -113,7 +123,10 @@ describe('batching', () => {
     expect(wire.requests.map(ids)).toEqual([[0, 1]])
     tracker.push(logs(3, 2))
     await vi.advanceTimersByTimeAsync(0)
-    expect(wire.requests.map(ids)).toEqual([[0, 1], [2, 3, 4]])
+    expect(wire.requests.map(ids)).toEqual([
+      [0, 1],
+      [2, 3, 4],
+    ])
     expect(tracker.stats()).toMatchObject({ pushed: 5, sent: 5, queued: 0, inFlight: 0, requests: 2 })
   })
 
@@ -180,7 +193,12 @@ describe('retries and failures', () => {
     const { tracker, errors } = track({ fetch: wire.fetch, maxBatchLogs: 2, ...fast })
     tracker.push(logs(6))
     await tracker.flush()
-    expect(wire.requests.map(ids)).toEqual([[0, 1], [0, 1], [2, 3], [4, 5]])
+    expect(wire.requests.map(ids)).toEqual([
+      [0, 1],
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ])
     expect(tracker.stats()).toMatchObject({ sent: 6, retried: 2, failed: 0, requests: 4 })
     expect(errors).toEqual([])
   })
@@ -203,7 +221,13 @@ describe('retries and failures', () => {
     vi.useFakeTimers()
     const wire = recordingFetch(() => fail(500, 'InternalServerError'))
     const onRetry = vi.fn()
-    const { tracker, errors } = track({ fetch: wire.fetch, lingerMs: 0, retry: { limit: 2, baseDelayMs: 100, maxDelayMs: 1000 }, maxRetryMs: 10_000, onRetry })
+    const { tracker, errors } = track({
+      fetch: wire.fetch,
+      lingerMs: 0,
+      retry: { limit: 2, baseDelayMs: 100, maxDelayMs: 1000 },
+      maxRetryMs: 10_000,
+      onRetry,
+    })
     tracker.push(logs(3))
     await vi.advanceTimersByTimeAsync(9_000)
     expect(errors).toHaveLength(0)
@@ -262,7 +286,13 @@ describe('retries and failures', () => {
             return ok()
           }
           const wire = recordingFetch(responder)
-          const { tracker, errors } = track({ fetch: wire.fetch, maxBatchLogs: 7, lingerMs: 0, retry: { limit: 2, baseDelayMs: 0, maxDelayMs: 0 }, maxRetryMs: 0 })
+          const { tracker, errors } = track({
+            fetch: wire.fetch,
+            maxBatchLogs: 7,
+            lingerMs: 0,
+            retry: { limit: 2, baseDelayMs: 0, maxDelayMs: 0 },
+            maxRetryMs: 0,
+          })
           let next = 0
           for (const n of pushes) {
             tracker.push(logs(n, next))
@@ -292,7 +322,14 @@ describe('the outage window (maxRetryMs, per topic) and the close timeout', () =
     vi.useFakeTimers()
     const wire = recordingFetch(() => fail(503, 'InternalServerError'))
     const onRetry = vi.fn()
-    const { tracker, errors } = track({ fetch: wire.fetch, lingerMs: 0, maxBatchLogs: 10, retry: { limit: 3, baseDelayMs: 100, maxDelayMs: 1000 }, maxRetryMs: 10_000, onRetry })
+    const { tracker, errors } = track({
+      fetch: wire.fetch,
+      lingerMs: 0,
+      maxBatchLogs: 10,
+      retry: { limit: 3, baseDelayMs: 100, maxDelayMs: 1000 },
+      maxRetryMs: 10_000,
+      onRetry,
+    })
     tracker.push(logs(160))
     // One window, plus the last backoff (at most maxDelayMs) and a margin. A window per batch
     // would take 16 of them.
@@ -316,7 +353,12 @@ describe('the outage window (maxRetryMs, per topic) and the close timeout', () =
     vi.useFakeTimers()
     let down = true
     const wire = recordingFetch(() => (down ? fail(503, 'InternalServerError') : ok()))
-    const { tracker, errors } = track({ fetch: wire.fetch, lingerMs: 0, retry: { limit: 1, baseDelayMs: 100, maxDelayMs: 500 }, maxRetryMs: 10_000 })
+    const { tracker, errors } = track({
+      fetch: wire.fetch,
+      lingerMs: 0,
+      retry: { limit: 1, baseDelayMs: 100, maxDelayMs: 500 },
+      maxRetryMs: 10_000,
+    })
     tracker.push(logs(1))
     await vi.advanceTimersByTimeAsync(6_000)
     down = false
@@ -373,7 +415,10 @@ describe('options', () => {
   })
 
   it('accepts the documented edges: Infinity for windows, caps and timeouts without a timer; 0 for times', () => {
-    for (const extra of [{ maxRetryMs: Infinity, closeTimeoutMs: Infinity, maxQueueBytes: Infinity, maxBatchLogs: Infinity, concurrency: Infinity }, { lingerMs: 0, maxRetryMs: 0, exitTimeoutMs: 0, closeTimeoutMs: 0 }]) {
+    for (const extra of [
+      { maxRetryMs: Infinity, closeTimeoutMs: Infinity, maxQueueBytes: Infinity, maxBatchLogs: Infinity, concurrency: Infinity },
+      { lingerMs: 0, maxRetryMs: 0, exitTimeoutMs: 0, closeTimeoutMs: 0 },
+    ]) {
       expect(make(extra)).not.toThrow()
     }
   })
@@ -410,7 +455,9 @@ describe('push', () => {
     })
     tracker.push(logs(6, 0, { email: 'a@b.c' }), { topic: 'signup' })
     await tracker.flush()
-    expect(wire.requests.flatMap((r) => body(r).__logs__)).toEqual([0, 2, 4].map((i) => ({ i: String(i), email: '[redacted]', topic_seen: 'signup' })))
+    expect(wire.requests.flatMap((r) => body(r).__logs__)).toEqual(
+      [0, 2, 4].map((i) => ({ i: String(i), email: '[redacted]', topic_seen: 'signup' })),
+    )
     expect(errors).toHaveLength(1)
     expect(errors[0]!.error.message).toContain('beforeSend threw: bad hook')
     expect(errors[0]!.logs).toEqual([{ i: 3, email: 'a@b.c' }])
@@ -420,7 +467,10 @@ describe('push', () => {
 
   it('a beforeSend that returns a promise rejects that log through onError: nothing is sent as {}', async () => {
     const wire = recordingFetch()
-    const { tracker, errors } = track({ fetch: wire.fetch, beforeSend: (log) => (log.i === 1 ? (Promise.reject(new Error('async')) as never) : log) })
+    const { tracker, errors } = track({
+      fetch: wire.fetch,
+      beforeSend: (log) => (log.i === 1 ? (Promise.reject(new Error('async')) as never) : log),
+    })
     tracker.push(logs(3))
     await tracker.flush()
     expect(wire.requests.flatMap((r) => body(r).__logs__)).toEqual([{ i: '0' }, { i: '2' }])
@@ -668,7 +718,13 @@ describe('against the emulator', () => {
     const port = first.port
     await first.close()
     const fetch = createForwardFetch(`http://127.0.0.1:${port}`)
-    const { tracker, errors } = track({ fetch, endpoint: `http://localhost:${port}`, lingerMs: 0, retry: { limit: 2, baseDelayMs: 10, maxDelayMs: 40 }, maxRetryMs: 30_000 })
+    const { tracker, errors } = track({
+      fetch,
+      endpoint: `http://localhost:${port}`,
+      lingerMs: 0,
+      retry: { limit: 2, baseDelayMs: 10, maxDelayMs: 40 },
+      maxRetryMs: 30_000,
+    })
     tracker.push(logs(50))
     await until(() => tracker.stats().requests >= 5) // beyond the policy's retries
     const down = tracker.stats()
@@ -721,7 +777,10 @@ describe('against the emulator', () => {
     for (let i = 0; i < 30; i++) tracker.push({ i }, { topic: `t${i % 3}` })
     await tracker.flush()
     for (const topic of ['t0', 't1', 't2']) {
-      const got = emu.logs().filter((r) => r.topic === topic).map((r) => Number(r.log.i))
+      const got = emu
+        .logs()
+        .filter((r) => r.topic === topic)
+        .map((r) => Number(r.log.i))
       expect(got).toEqual(range(30).filter((i) => `t${i % 3}` === topic))
     }
     for (const req of emu.requests()) expect(req.logs).toBeLessThanOrEqual(3)
