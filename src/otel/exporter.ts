@@ -93,7 +93,7 @@ function byTopic(records: readonly ReadableLogRecord[], mapping: LogMapping, log
  *
  * @example
  * const exporter = createExporter({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'otel' })
- * const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor(exporter)] })
+ * const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] })
  */
 export function createExporter(options: ExporterOptions): SlsLogRecordExporter {
   const pending = new Set<Pending>() // in the order the exports began

@@ -9,7 +9,7 @@
  * import { createExporter } from 'sls-webtrack/otel'
  *
  * const exporter = createExporter({ project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'otel' })
- * const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor(exporter)] })
+ * const provider = new LoggerProvider({ processors: [new BatchLogRecordProcessor({ exporter })] })
  * provider.getLogger('app').emit({ severityText: 'INFO', body: 'started' })
  * await provider.shutdown()
  * ```
