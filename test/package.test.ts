@@ -45,7 +45,7 @@ describe('package', () => {
   })
 
   it('every entry loads from ESM and from CJS in Node', () => {
-    const entries = ['', '/core', '/lz4', '/deflate', '/emulator']
+    const entries = ['', '/core', '/lz4', '/deflate', '/emulator', '/otel']
     const esm = entries.map((e) => `await import('sls-webtrack${e}')`).join(';')
     const r1 = run('node', ['--input-type=module', '-e', `${esm}; const m = await import('sls-webtrack'); if (typeof m.createClient !== 'function') process.exit(3)`])
     expect(r1.status, r1.out).toBe(0)
