@@ -27,6 +27,7 @@ const ENTRY_POINTS = [
   ['src/compress/lz4.ts', 'sls-webtrack/lz4'],
   ['src/compress/deflate.ts', 'sls-webtrack/deflate'],
   ['src/emulator/index.ts', 'sls-webtrack/emulator'],
+  ['src/otel/index.ts', 'sls-webtrack/otel'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps
