@@ -11,6 +11,8 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { versio
 export default defineConfig([
   {
     entry: {
+      // Imports the tracker through src/core.ts, so that it shares the chunks above as they are.
+      otel: 'src/otel/index.ts',
       index: 'src/index.ts',
       core: 'src/core.ts',
       lz4: 'src/compress/lz4.ts',

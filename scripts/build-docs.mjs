@@ -28,6 +28,7 @@ const ENTRY_POINTS = [
   ['src/compress/deflate.ts', 'sls-webtrack/deflate'],
   ['src/emulator/index.ts', 'sls-webtrack/emulator'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
+  ['src/otel/index.ts', 'sls-webtrack/otel'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps

@@ -51,6 +51,7 @@ const imports = [
   ['sls-webtrack/deflate', ['deflate', 'deflatePortable', 'hasNativeDeflate'], []],
   ['sls-webtrack/emulator', ['startEmulator'], ['Emulator', 'EmulatorLogRecord', 'EmulatorRequestRecord']],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
+  ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
 ]
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
@@ -215,6 +216,9 @@ function install(tmp, build) {
   for (const dep of Object.keys(pkg.dependencies)) linkFromRepo(dir, dep)
   sh('npm', ['install', '--offline', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', join(tmp, filename)], { cwd: dir })
   linkFromRepo(dir, '@types/node')
+  // sls-webtrack/otel's declarations name @opentelemetry/sdk-logs, an optional peer dependency
+  // that its users have installed (it resolves its own dependencies from this repository).
+  linkFromRepo(dir, '@opentelemetry/sdk-logs')
   return dir
 }
 
