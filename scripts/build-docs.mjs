@@ -27,6 +27,7 @@ const ENTRY_POINTS = [
   ['src/compress/lz4.ts', 'sls-webtrack/lz4'],
   ['src/compress/deflate.ts', 'sls-webtrack/deflate'],
   ['src/emulator/index.ts', 'sls-webtrack/emulator'],
+  ['src/sign/index.ts', 'sls-webtrack/sign'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
   ['src/otel/index.ts', 'sls-webtrack/otel'],
 ].filter(([file]) => existsSync(join(root, file)))

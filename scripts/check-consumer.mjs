@@ -50,6 +50,7 @@ const imports = [
   ['sls-webtrack/lz4', ['lz4', 'lz4Block'], []],
   ['sls-webtrack/deflate', ['deflate', 'deflatePortable', 'hasNativeDeflate'], []],
   ['sls-webtrack/emulator', ['startEmulator'], ['Emulator', 'EmulatorLogRecord', 'EmulatorRequestRecord']],
+  ['sls-webtrack/sign', ['signRequest', 'contentMd5', 'stringToSign'], ['SignCredentials', 'SignInput', 'SignedHeaders']],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
 ]

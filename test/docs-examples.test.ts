@@ -13,6 +13,7 @@ const ENTRIES: Record<string, string> = {
   'sls-webtrack/lz4': 'src/compress/lz4.js',
   'sls-webtrack/deflate': 'src/compress/deflate.js',
   'sls-webtrack/emulator': 'src/emulator/index.js',
+  'sls-webtrack/sign': 'src/sign/index.js',
   'sls-webtrack/persist': 'src/persist/index.js',
   'sls-webtrack/otel': 'src/otel/index.js',
   'sls-webtrack': 'src/index.js',
