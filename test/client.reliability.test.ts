@@ -3,13 +3,9 @@
 // option checks, codecs that throw, Error values, the plain-words messages of bad input, and a
 // Node process left idle while a tracker's flush or close waits. Real HTTP servers on
 // 127.0.0.1 where the wire matters; a recording fetch where only the client's side does.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { runInNewContext } from 'node:vm'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { LOGSTORE_PATTERN } from '../generated/spec.js'
 import { createForwardFetch, startEmulator } from '../src/emulator/index.js'
@@ -29,6 +25,7 @@ import {
   type TrackerStats,
   type WebTrackError,
 } from '../src/index.js'
+import { spawnScript } from './support/child-script.js'
 import { root } from './support/run.js'
 import { fail, ok, recordingFetch, type WireRequest } from './support/wire.js'
 
@@ -545,12 +542,7 @@ describe('an idle Node process while a tracker waits (fault suite)', () => {
     options: string,
     body: string,
   ): Promise<{ status: number | null; out: string; reported: number; stats: TrackerStats }> {
-    const dir = mkdtempSync(join(tmpdir(), 'idle-exit-'))
-    try {
-      const script = join(dir, 'child.mts')
-      writeFileSync(
-        script,
-        `import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
+    const { status, out } = await spawnScript(`import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
 import { createForwardFetch } from ${JSON.stringify(`${root}src/emulator/forward-fetch.ts`)}
 let reported = 0
 const names = new Set()
@@ -562,21 +554,12 @@ for (let t = 0; t < 20; t++) tracker.push(Array.from({ length: 10 }, (_, i) => (
 ${body}
 console.log('ERRORS ' + JSON.stringify([...names]))
 console.log('RESULT ' + JSON.stringify({ reported, stats: tracker.stats() }))
-`,
-      )
-      const proc = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 20_000 })
-      let out = ''
-      proc.stdout.on('data', (d) => (out += d))
-      proc.stderr.on('data', (d) => (out += d))
-      const status = await new Promise<number | null>((resolve) => proc.on('close', resolve))
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '))
-      const result = line
-        ? (JSON.parse(line.slice(7)) as { reported: number; stats: TrackerStats })
-        : { reported: -1, stats: {} as TrackerStats }
-      return { status, out, ...result }
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+`)
+    const line = out.split('\n').find((l) => l.startsWith('RESULT '))
+    const result = line
+      ? (JSON.parse(line.slice(7)) as { reported: number; stats: TrackerStats })
+      : { reported: -1, stats: {} as TrackerStats }
+    return { status, out, ...result }
   }
 
   it('await flush() against a dead server: the process stays until all 200 logs on 20 topics are reported, then exits 0', async () => {

@@ -20,6 +20,7 @@ import {
   type TrackerStats,
   type WebTrackError,
 } from '../../src/index.js'
+import { spawnScript } from '../support/child-script.js'
 import { root } from '../support/run.js'
 import { fail, ok, recordingFetch, toWire, type Responder, type WireRequest } from '../support/wire.js'
 
@@ -843,12 +844,7 @@ ${after}
     await new Promise((r) => server.once('listening', r))
     const port = (server.address() as { port: number }).port
     await new Promise((r) => server.close(r))
-    const dir = mkdtempSync(join(tmpdir(), 'tracker-close-'))
-    try {
-      const script = join(dir, 'child.mts')
-      writeFileSync(
-        script,
-        `import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
+    const { status, out } = await spawnScript(`import { createTracker } from ${JSON.stringify(`${root}src/index.ts`)}
 import { createForwardFetch } from ${JSON.stringify(`${root}src/emulator/forward-fetch.ts`)}
 let reported = 0
 const tracker = createTracker({ project: 'my-project', endpoint: 'http://localhost:${port}', logstore: 'web', compression: 'none',
@@ -858,21 +854,12 @@ const tracker = createTracker({ project: 'my-project', endpoint: 'http://localho
 tracker.push(Array.from({ length: 1000 }, (_, i) => ({ i })))
 await tracker.close()
 console.log('reported', reported, JSON.stringify(tracker.stats()))
-`,
-      )
-      const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: root, timeout: 20_000 })
-      let out = ''
-      child.stdout.on('data', (d) => (out += d))
-      child.stderr.on('data', (d) => (out += d))
-      const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-      // Without a ref'd handle while close() waits, the process ends with 13 (an unsettled
-      // top-level await) between two retries, and the logs are never reported.
-      expect(status, out).toBe(0)
-      expect(out).toMatch(/onError 1000 NetworkError/)
-      const stats = JSON.parse(/reported 1000 (.*)/.exec(out)![1]!) as TrackerStats
-      expect(stats).toMatchObject({ pushed: 1000, failed: 1000, queued: 0, inFlight: 0 })
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
-    }
+`)
+    // Without a ref'd handle while close() waits, the process ends with 13 (an unsettled
+    // top-level await) between two retries, and the logs are never reported.
+    expect(status, out).toBe(0)
+    expect(out).toMatch(/onError 1000 NetworkError/)
+    const stats = JSON.parse(/reported 1000 (.*)/.exec(out)![1]!) as TrackerStats
+    expect(stats).toMatchObject({ pushed: 1000, failed: 1000, queued: 0, inFlight: 0 })
   })
 })
