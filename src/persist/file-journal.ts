@@ -4,7 +4,7 @@
 //
 // Writes and fsync. Records are appended in batches, one `write` per batch: the records of one
 // synchronous run of the caller's code go in one write on the next turn of the event loop (or at
-// `flush`). Once written, they survive the death of the process (SIGKILL included), whose writes
+// `flush`), and, at `process.exit()`, by an `exit` listener (`flushSync`). Once written, they survive the death of the process (SIGKILL included), whose writes
 // are in the kernel already; fsync only matters when the machine itself stops (power, kernel).
 // There the rule is:
 // - a batch holding an `ack` is fsynced before `flush` resolves. An ack comes once per request
@@ -33,6 +33,7 @@ import {
   copyFileSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
+import process from 'node:process'
 // node:timers: its timers have `unref` in Deno too, where the global `setTimeout` returns a number.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
@@ -94,6 +95,19 @@ const ioError = (path: string, doing: string, error: unknown) =>
 /** Writes all of `bytes` at the end of `fd` (opened for appending): one write, more only if the system takes part of it. */
 async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) at += (await writeAsync(fd, bytes, at, bytes.length - at, null)).bytesWritten
+}
+
+/** The journals open in this process, written out by one `exit` listener (see `flushSync`). */
+const journals = new Set<FileJournal>()
+const onExit = () => {
+  for (const journal of journals) journal.flushSync()
+}
+
+// Appends to the journal are synchronous: a write into the page cache takes microseconds, and a
+// batch is then either in the file or still in `#pending`, never half-way in a thread-pool write
+// that `process.exit()` would abandon. The fsyncs, which take milliseconds, stay asynchronous.
+function writeAllSync(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at, bytes.length - at, null)
 }
 
 function readAll(fd: number): Uint8Array {
@@ -170,6 +184,8 @@ export class FileJournal {
     this.#size = state.size
     this.state = state
     this.#options = options
+    if (!journals.size) process.on('exit', onExit)
+    journals.add(this)
   }
 
   /**
@@ -240,20 +256,38 @@ export class FileJournal {
     this.#flushing = undefined
     if (this.#failed) throw this.#failed
     if (!this.#pending.length) return
-    const batch = Buffer.concat(this.#pending)
     const acked = this.#acked
-    this.#pending = []
-    this.#acked = false
     try {
-      await writeAll(this.#fd, batch)
-      this.#size += batch.length
-      this.#dirty = true
+      this.#writePending()
       if (acked) await this.#sync()
       else this.#syncing ??= setTimeout(() => void this.#syncLater(), this.#options.syncMs).unref()
       const { compactRatio, compactMinBytes } = this.#options
       if (this.#size > compactMinBytes && this.#size > compactRatio * this.state.liveBytes) await this.#compact()
     } catch (error) {
       throw (this.#failed = ioError(this.path, 'write it', error))
+    }
+  }
+
+  #writePending(): void {
+    const batch = Buffer.concat(this.#pending)
+    this.#pending = []
+    this.#acked = false
+    writeAllSync(this.#fd, batch)
+    this.#size += batch.length
+    this.#dirty = true
+  }
+
+  /**
+   * Writes what is pending now, synchronously, without an fsync: for `process.exit()`, whose
+   * `exit` listeners cannot wait. The records then survive the process (not a crash of the
+   * system before the kernel writes them back). Does nothing once closed or failed.
+   */
+  flushSync(): void {
+    if (this.#closed || this.#failed || !this.#pending.length) return
+    try {
+      this.#writePending()
+    } catch (error) {
+      this.#failed = ioError(this.path, 'write it', error)
     }
   }
 
@@ -283,8 +317,9 @@ export class FileJournal {
   async #compact(): Promise<void> {
     // The compacted file takes the records still pending too (the state has them already).
     const bytes = compactJournal(this.state, this.#options.now())
-    this.#pending = []
-    this.#acked = false
+    // Until the rename, the records pending now still belong to the old file: an exit during
+    // the compaction writes them there (`flushSync`). After it, the new file holds them.
+    const taken = this.#pending.length
     const temp = `${this.path}.compact`
     const fd = openSync(temp, 'w', 0o600)
     try {
@@ -294,6 +329,8 @@ export class FileJournal {
       closeSync(fd)
     }
     renameSync(temp, this.path)
+    this.#pending.splice(0, taken)
+    if (!this.#pending.length) this.#acked = false
     syncDir(dirname(this.path))
     const old = this.#fd
     this.#fd = openSync(this.path, 'a', 0o600)
@@ -310,6 +347,8 @@ export class FileJournal {
       await (this.#chain = this.#chain.then(() => this.#sync()))
     } finally {
       this.#closed = true
+      journals.delete(this)
+      if (!journals.size) process.off('exit', onExit)
       clearImmediate(this.#flushing)
       clearTimeout(this.#syncing)
       closeSync(this.#fd)

@@ -19,6 +19,8 @@ import { JournalError } from '../../src/persist/errors.js'
 import { FileJournal } from '../../src/persist/file-journal.js'
 import { recordLength } from '../../src/persist/journal.js'
 import { fileStore } from '../../src/persist/index.js'
+import { root } from '../support/run.js'
+import { spawnScript } from '../support/child-script.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'sls-store-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -122,6 +124,32 @@ describe('fileStore', () => {
     expect(third.tracker.stats().pushed).toBe(0)
     await third.tracker.close()
     expect(emu.logs()).toEqual([])
+  })
+
+  it('process.exit() right after the last push: the exit listener writes the pending records, and the next tracker sends them all', async () => {
+    const path = newPath()
+    // The journal writes on the next turn of the event loop; `process.exit()` in the same turn
+    // never reaches it, so only the journal's synchronous `exit` listener can keep these logs.
+    const { status, out } = await spawnScript(`
+      import { createTracker } from '${root}src/index.ts'
+      import { fileStore } from '${root}src/persist/index.ts'
+      const tracker = createTracker({
+        project: 'my-project', endpoint: 'cn-hangzhou.log.aliyuncs.com', logstore: 'web',
+        fetch: () => new Promise(() => {}), store: fileStore({ path: ${JSON.stringify(path)} }),
+      })
+      for (let i = 0; i < 300; i++) tracker.push({ i }, { topic: i % 3 ? 'a' : 'b' })
+      process.exit(0)
+    `)
+    expect(status, out).toBe(0)
+
+    const emu = await emulator()
+    const next = track({ fetch: emu.fetch, store: fileStore({ path }) })
+    expect(next.tracker.stats().pushed).toBe(300)
+    expect(await next.tracker.flush()).toBe(true)
+    const got = arrived(emu)
+    expect(got.slice().sort()).toEqual(expected(300).sort())
+    for (const topic of ['a', 'b']) expect(perTopic(got, topic)).toEqual(perTopic(expected(300), topic))
+    expect(next.errors).toEqual([])
   })
 
   it('logs that failed for good (a refused request) are settled: the next tracker does not send them again', async () => {
