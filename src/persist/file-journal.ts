@@ -28,12 +28,10 @@ import {
   readSync,
   renameSync,
   rmSync,
-  write,
   writeSync,
   copyFileSync,
 } from 'node:fs'
 import { dirname } from 'node:path'
-import process from 'node:process'
 // node:timers: its timers have `unref` in Deno too, where the global `setTimeout` returns a number.
 import { clearImmediate, clearTimeout, setImmediate, setTimeout } from 'node:timers'
 import { promisify } from 'node:util'
@@ -52,7 +50,6 @@ import {
 } from './journal.js'
 import { lockJournal, type LockFile } from './lock-file.js'
 
-const writeAsync = promisify(write)
 const fsyncAsync = promisify(fsync)
 
 /** Options of `FileJournal.open`. */
@@ -93,12 +90,9 @@ const ioError = (path: string, doing: string, error: unknown) =>
       })
 
 /** Writes all of `bytes` at the end of `fd` (opened for appending): one write, more only if the system takes part of it. */
-async function writeAll(fd: number, bytes: Uint8Array): Promise<void> {
-  for (let at = 0; at < bytes.length;) at += (await writeAsync(fd, bytes, at, bytes.length - at, null)).bytesWritten
-}
-
 /** The journals open in this process, written out by one `exit` listener (see `flushSync`). */
 const journals = new Set<FileJournal>()
+let listening = false
 const onExit = () => {
   for (const journal of journals) journal.flushSync()
 }
@@ -184,7 +178,8 @@ export class FileJournal {
     this.#size = state.size
     this.state = state
     this.#options = options
-    if (!journals.size) process.on('exit', onExit)
+    // One listener for the process, added with the first journal and left in place after.
+    listening ||= !!process.once('exit', onExit)
     journals.add(this)
   }
 
@@ -262,7 +257,7 @@ export class FileJournal {
       if (acked) await this.#sync()
       else this.#syncing ??= setTimeout(() => void this.#syncLater(), this.#options.syncMs).unref()
       const { compactRatio, compactMinBytes } = this.#options
-      if (this.#size > compactMinBytes && this.#size > compactRatio * this.state.liveBytes) await this.#compact()
+      if (this.#size > compactMinBytes && this.#size > compactRatio * this.state.liveBytes) this.#compact()
     } catch (error) {
       throw (this.#failed = ioError(this.path, 'write it', error))
     }
@@ -286,8 +281,8 @@ export class FileJournal {
     if (this.#closed || this.#failed || !this.#pending.length) return
     try {
       this.#writePending()
-    } catch (error) {
-      this.#failed = ioError(this.path, 'write it', error)
+    } catch {
+      // The process is ending: there is no one left to tell, and the file is whole up to here.
     }
   }
 
@@ -314,23 +309,23 @@ export class FileJournal {
    * journal, the directory fsynced. A crash before the rename leaves the old file whole (and the
    * temporary one, removed at the next open); after it, the new one.
    */
-  async #compact(): Promise<void> {
+  #compact(): void {
     // The compacted file takes the records still pending too (the state has them already).
     const bytes = compactJournal(this.state, this.#options.now())
-    // Until the rename, the records pending now still belong to the old file: an exit during
-    // the compaction writes them there (`flushSync`). After it, the new file holds them.
-    const taken = this.#pending.length
+    this.#pending = []
+    this.#acked = false
+    // Synchronous from here to the rename, fsync included: a `process.exit()` then finds the
+    // pending records either in the old file or in the new one, never in neither. It blocks
+    // the event loop for one fsync (milliseconds), once per compaction, which is rare.
     const temp = `${this.path}.compact`
     const fd = openSync(temp, 'w', 0o600)
     try {
-      await writeAll(fd, bytes)
-      await fsyncAsync(fd)
+      writeAllSync(fd, bytes)
+      fsyncSync(fd)
     } finally {
       closeSync(fd)
     }
     renameSync(temp, this.path)
-    this.#pending.splice(0, taken)
-    if (!this.#pending.length) this.#acked = false
     syncDir(dirname(this.path))
     const old = this.#fd
     this.#fd = openSync(this.path, 'a', 0o600)
@@ -348,7 +343,6 @@ export class FileJournal {
     } finally {
       this.#closed = true
       journals.delete(this)
-      if (!journals.size) process.off('exit', onExit)
       clearImmediate(this.#flushing)
       clearTimeout(this.#syncing)
       closeSync(this.#fd)
