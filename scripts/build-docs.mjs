@@ -30,6 +30,8 @@ const ENTRY_POINTS = [
   ['src/sign/index.ts', 'sls-webtrack/sign'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
   ['src/otel/index.ts', 'sls-webtrack/otel'],
+  ['src/context/index.ts', 'sls-webtrack/context'],
+  ['src/consent/index.ts', 'sls-webtrack/consent'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps

@@ -53,6 +53,8 @@ const imports = [
   ['sls-webtrack/sign', ['signRequest', 'contentMd5', 'stringToSign'], ['SignCredentials', 'SignInput', 'SignedHeaders']],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
+  ['sls-webtrack/context', ['withContext'], ['ContextTracker', 'ContextOptions', 'SessionOptions']],
+  ['sls-webtrack/consent', ['withConsent'], ['ConsentTracker', 'ConsentOptions', 'ConsentStats', 'TrackingConsent']],
 ]
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
