@@ -13,6 +13,8 @@ export default defineConfig([
     entry: {
       // Imports the tracker through src/core.ts, so that it shares the chunks above as they are.
       otel: 'src/otel/index.ts',
+      // The same: its errors are the client's classes, from the shared chunk.
+      mini: 'src/mini/index.ts',
       index: 'src/index.ts',
       core: 'src/core.ts',
       lz4: 'src/compress/lz4.ts',

@@ -30,6 +30,7 @@ const ENTRY_POINTS = [
   ['src/sign/index.ts', 'sls-webtrack/sign'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
   ['src/otel/index.ts', 'sls-webtrack/otel'],
+  ['src/mini/index.ts', 'sls-webtrack/mini'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps
