@@ -130,6 +130,26 @@ describe('miniFetch', () => {
     return vi.waitFor(() => expect(calls).toEqual([10_000, 2500]))
   })
 
+  it('reads an Alipay error 19 without the answer, and a Baidu errCode with errMsg, as NetworkErrors with their words', async () => {
+    const failing =
+      (err: Record<string, unknown>): MiniRequest =>
+      (o) => {
+        o.fail(err)
+        return undefined
+      }
+    const send = (request: MiniRequest, dialect: 'wx' | 'alipay') =>
+      createClient({ ...options(miniFetch(request, { dialect })), retry: false })
+        .send({ a: 1 })
+        .catch((e: unknown) => e)
+    const url = `${emu.endpoint.replace('//', '//mini-test.')}/logstores/mini/track`
+    expect(await send(failing({ error: 19, errorMessage: 'HTTP error' }), 'alipay')).toEqual(new NetworkError(url, new Error('HTTP error')))
+    expect(await send(failing({ errCode: 1001, errMsg: 'request:fail 执行失败' }), 'wx')).toMatchObject({
+      name: 'NetworkError',
+      message: `network error on POST ${url}: request:fail 执行失败`,
+    })
+    expect(emu.requests()).toEqual([])
+  })
+
   it('refuses what is not a request function, a dialect it does not know and a bad timeout', () => {
     expect(() => miniFetch(undefined as unknown as MiniRequest)).toThrow(
       new ValidationError('request', "expected the platform's request function (wx.request, my.request, ...), got undefined"),
