@@ -15,6 +15,8 @@ export default defineConfig([
       otel: 'src/otel/index.ts',
       context: 'src/context/index.ts',
       consent: 'src/consent/index.ts',
+      // The same: its errors are the client's classes, from the shared chunk.
+      mini: 'src/mini/index.ts',
       index: 'src/index.ts',
       core: 'src/core.ts',
       lz4: 'src/compress/lz4.ts',

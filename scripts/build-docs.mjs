@@ -32,11 +32,12 @@ const ENTRY_POINTS = [
   ['src/otel/index.ts', 'sls-webtrack/otel'],
   ['src/context/index.ts', 'sls-webtrack/context'],
   ['src/consent/index.ts', 'sls-webtrack/consent'],
+  ['src/mini/index.ts', 'sls-webtrack/mini'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps
 // project documents in the order given). A guide missing here fails the build.
-const GUIDES = ['docs/guide.md', 'docs/migrating.md', 'docs/wire.md', 'docs/benchmarks.md']
+const GUIDES = ['docs/guide.md', 'docs/mini-programs.md', 'docs/migrating.md', 'docs/wire.md', 'docs/benchmarks.md']
 const unlisted = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md') && !GUIDES.includes(`docs/${f}`))
 if (unlisted.length) fail(`docs/${unlisted.join(', docs/')} not in GUIDES (scripts/build-docs.mjs): add it in reading order`)
 

@@ -55,6 +55,7 @@ const imports = [
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
   ['sls-webtrack/context', ['withContext'], ['ContextTracker', 'ContextOptions', 'SessionOptions']],
   ['sls-webtrack/consent', ['withConsent'], ['ConsentTracker', 'ConsentOptions', 'ConsentStats', 'TrackingConsent']],
+  ['sls-webtrack/mini', ['miniFetch'], ['MiniRequest', 'MiniFetchOptions', 'MiniRequestOptions']],
 ]
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
@@ -125,6 +126,12 @@ export async function main(): Promise<number> {
       onDrop: (count, reason) => ids.push(\`\${count} \${reason}\`),
     })
     tracker.push({ event: 'view' }, { topic: 'ui' })
+    // A mini-program's request function: the platform's contract, typed by the mini entry.
+    const request: MiniRequest = (o: MiniRequestOptions) => o.fail({ errMsg: 'request:fail offline' })
+    const miniOptions: MiniFetchOptions = { dialect: 'alipay', timeoutMs: 5000 }
+    const mini: Client = createCoreClient({ ...options, fetch: miniFetch(request, miniOptions) })
+    // @ts-expect-error: not a dialect
+    miniFetch(request, { dialect: 'swan' })
     const flushed: boolean = await tracker.flush({ timeoutMs: 1000 })
     const stats: TrackerStats = tracker.stats()
     await tracker.close()
@@ -138,7 +145,7 @@ export async function main(): Promise<number> {
     const logs: EmulatorLogRecord[] = emu.logs()
     const requests: EmulatorRequestRecord[] = emu.requests()
     emu.inject({ fail: 1, status: 500, errorCode: 'InternalServerError' })
-    return counts.length + ids.length + codecs.length + block.length + status + stats.sent + logs.length + requests.length + Number(flushed)
+    return mini.limits.maxLogs + counts.length + ids.length + codecs.length + block.length + status + stats.sent + logs.length + requests.length + Number(flushed)
   } finally {
     await emu.close()
   }

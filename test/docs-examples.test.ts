@@ -18,6 +18,7 @@ const ENTRIES: Record<string, string> = {
   'sls-webtrack/otel': 'src/otel/index.js',
   'sls-webtrack/context': 'src/context/index.js',
   'sls-webtrack/consent': 'src/consent/index.js',
+  'sls-webtrack/mini': 'src/mini/index.js',
   'sls-webtrack': 'src/index.js',
 }
 

