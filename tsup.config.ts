@@ -41,6 +41,15 @@ export default defineConfig([
     platform: 'neutral',
   },
   {
+    // sls-webtrack/persist for browsers (the `browser` export condition): indexedDBStore and a
+    // fileStore that throws, no node:fs. A build of its own, so that no client chunk moves.
+    entry: { 'persist.browser': 'src/persist/browser.ts' },
+    format: ['esm', 'cjs'],
+    sourcemap: true,
+    target: 'es2020',
+    platform: 'browser',
+  },
+  {
     // The emulator and the file store: Node (Bun and Deno run node:fs too).
     entry: { emulator: 'src/emulator/index.ts', persist: 'src/persist/index.ts' },
     format: ['esm', 'cjs'],

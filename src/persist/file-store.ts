@@ -6,12 +6,11 @@
 import { setImmediate } from 'node:timers'
 import { checkOption, MAX_TIMER_MS } from '../check-option.js'
 import { ValidationError, WebTrackError } from '../errors.js'
-import { keyProblem } from '../request/normalize.js'
 import type { Entry, QueueStore, Topic } from '../tracker/queue.js'
 import { JournalError } from './errors.js'
 import { FileJournal } from './file-journal.js'
 import { recordLength, type PushRecord } from './journal.js'
-import { drop, report, restore, type StoreHost, type StoredLog } from './restore.js'
+import { checkStoreOptions, drop, report, restore, stamp, STORE_DEFAULTS, type StoreHost, type StoredLog } from './restore.js'
 
 /** Options of `fileStore`. */
 export interface FileStoreOptions {
@@ -48,13 +47,6 @@ export interface FileStoreOptions {
    */
   repair?: boolean
 }
-
-/** Defaults of `fileStore`'s options. */
-export const FILE_STORE_DEFAULTS = {
-  maxStoreBytes: 4_194_304,
-  maxAgeMs: 604_800_000,
-  timeField: 'pushed_at',
-} as const
 
 /** The file store's queue of one topic: an array that writes each push to the journal. */
 class FileQueue extends Array<Entry> {
@@ -182,7 +174,7 @@ class FileStore implements FileQueueStore {
     }
     const journal = this.journal!
     const { expired, full, kept } = bound(journal, this.options, Date.now())
-    const field = this.options.timeField ?? FILE_STORE_DEFAULTS.timeField
+    const field = this.options.timeField ?? STORE_DEFAULTS.timeField
     for (const [topic, logs] of kept) {
       const stored = logs.map((log): StoredLog => ({ json: field ? stamp(log.json, field, log.at) : log.json, at: log.at, key: log.seq }))
       const left = restore(b, topic, stored, (t: Topic, entry, log) => {
@@ -236,21 +228,13 @@ function front(journal: FileJournal, topic: string, seqs: number[]): number | un
   return i === seqs.length ? seqs[i - 1] : undefined
 }
 
-/** Adds the time it was pushed to a log's JSON text, unless it has the field already. */
-function stamp(json: string, field: string, at: number): string {
-  const log = JSON.parse(json) as Record<string, unknown>
-  if (field in log) return json
-  log[field] = String(at)
-  return JSON.stringify(log)
-}
-
 /**
  * The journal's logs split by the store's bounds: those pushed more than `maxAgeMs` ago, then
  * the oldest beyond `maxStoreBytes` (by journal seq, across topics), then the rest, by topic.
  */
 function bound(journal: FileJournal, options: FileStoreOptions, now: number) {
-  const maxAge = checkOption('maxAgeMs', options.maxAgeMs, FILE_STORE_DEFAULTS.maxAgeMs, 0, Infinity, ' ms')
-  const maxBytes = checkOption('maxStoreBytes', options.maxStoreBytes, FILE_STORE_DEFAULTS.maxStoreBytes, 0, Infinity, ' bytes')
+  const maxAge = checkOption('maxAgeMs', options.maxAgeMs, STORE_DEFAULTS.maxAgeMs, 0, Infinity, ' ms')
+  const maxBytes = checkOption('maxStoreBytes', options.maxStoreBytes, STORE_DEFAULTS.maxStoreBytes, 0, Infinity, ' bytes')
   const all = [...journal.state.topics.values()].flatMap((logs) => [...logs.values()])
   const expired = all.filter((log) => now - log.at > maxAge)
   const fresh = all.filter((log) => now - log.at <= maxAge).sort((a, b) => b.seq - a.seq)
@@ -304,11 +288,7 @@ export function fileStore(options: FileStoreOptions): FileQueueStore {
   // Checked as values: a JavaScript caller may pass anything.
   const path: unknown = options.path
   if (typeof path !== 'string' || !path) throw new ValidationError('path', `must be a file path, got ${JSON.stringify(path)}`)
-  checkOption('maxAgeMs', options.maxAgeMs, FILE_STORE_DEFAULTS.maxAgeMs, 0, Infinity, ' ms')
-  checkOption('maxStoreBytes', options.maxStoreBytes, FILE_STORE_DEFAULTS.maxStoreBytes, 0, Infinity, ' bytes')
-  const field: unknown = options.timeField
-  const problem = typeof field === 'string' ? keyProblem(field) : field === undefined || field === false ? undefined : 'not a string'
-  if (problem) throw new ValidationError('timeField', `must be a key the service accepts, or false (${problem}: ${JSON.stringify(field)})`)
+  checkStoreOptions(options)
   checkOption('syncMs', options.syncMs, 1000, 0, MAX_TIMER_MS, ' ms')
   return new FileStore(options)
 }

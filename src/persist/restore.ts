@@ -3,12 +3,30 @@
 // `maxQueueBytes`), but without `beforeSend` or a second check: they passed both when first
 // pushed. This reaches into the tracker's state (src/tracker/batcher.ts) from here, so that the
 // code lives in the persist entry and adds nothing to the tracker's size rows.
-import type { WebTrackError } from '../errors.js'
+import { checkOption } from '../check-option.js'
+import { ValidationError, type WebTrackError } from '../errors.js'
 import { utf8Length } from '../request/encode.js'
-import type { LogInput } from '../request/normalize.js'
+import { keyProblem, type LogInput } from '../request/normalize.js'
 import type { Batcher } from '../tracker/batcher.js'
 import { LOG_OVERHEAD_BYTES, type Entry, type Topic } from '../tracker/queue.js'
 import type { DropReason } from '../tracker/types.js'
+
+/** Defaults of the options every store shares (`fileStore`, `indexedDBStore`). */
+export const STORE_DEFAULTS = {
+  maxStoreBytes: 4_194_304,
+  maxAgeMs: 604_800_000,
+  timeField: 'pushed_at',
+} as const
+
+/** Checks the options every store shares; throws `ValidationError` for a bad one. */
+export function checkStoreOptions(options: { maxAgeMs?: number; maxStoreBytes?: number; timeField?: string | false }): void {
+  checkOption('maxAgeMs', options.maxAgeMs, STORE_DEFAULTS.maxAgeMs, 0, Infinity, ' ms')
+  checkOption('maxStoreBytes', options.maxStoreBytes, STORE_DEFAULTS.maxStoreBytes, 0, Infinity, ' bytes')
+  // Checked as a value: a JavaScript caller may pass anything.
+  const field: unknown = options.timeField
+  const problem = typeof field === 'string' ? keyProblem(field) : field === undefined || field === false ? undefined : 'not a string'
+  if (problem) throw new ValidationError('timeField', `must be a key the service accepts, or false (${problem}: ${JSON.stringify(field)})`)
+}
 
 /** A log a store kept: its JSON text as the tracker made it, when it was pushed, and the store's own key for it. */
 export interface StoredLog {
@@ -79,4 +97,12 @@ export function report(b: StoreHost, error: WebTrackError): void {
   } catch {
     // The tracker carries on, as it does when onError throws elsewhere.
   }
+}
+
+/** Adds the time it was pushed to a log's JSON text, unless it has the field already. */
+export function stamp(json: string, field: string, at: number): string {
+  const log = JSON.parse(json) as Record<string, unknown>
+  if (field in log) return json
+  log[field] = String(at)
+  return JSON.stringify(log)
 }
