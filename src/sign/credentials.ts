@@ -4,7 +4,7 @@
 // Concurrent sends share one refresh (single-flight). A provider's failure is a
 // CredentialsError; no message carries a key, a secret or a token.
 import { WebTrackError } from '../index.js'
-import { checkCredentials, type SignCredentials } from './signature.js'
+import { signRequest, type SignCredentials } from './signature.js'
 
 /** Credentials that do not change: an AccessKey pair, or STS credentials used until they fail. */
 export type StaticCredentials = SignCredentials
@@ -42,7 +42,8 @@ export class CredentialsError extends WebTrackError {
 }
 
 /** Refresh this long before expiry at most; never more than half a token's lifetime early. */
-export const REFRESH_MARGIN_MS = 5 * 60_000
+// A literal: esbuild keeps a module-level product in bundles that do not use it.
+export const REFRESH_MARGIN_MS = 300_000
 
 /** What signing reads credentials from; see {@link credentialSource}. */
 export interface CredentialSource {
@@ -53,6 +54,15 @@ export interface CredentialSource {
    * static credentials (nothing to refresh).
    */
   invalidate(used: SignCredentials): boolean
+}
+
+/**
+ * Checks the form of credentials as the signer does (its messages name the field, never the
+ * value), by signing an empty request: the signer's own check, without a second copy of it.
+ * @throws {@link ValidationError} for malformed credentials.
+ */
+function checkCredentials(credentials: SignCredentials): void {
+  signRequest({ method: 'POST', resource: '/', headers: {}, body: '', date: new Date(0), credentials })
 }
 
 const message = (error: unknown): string => String((error as { message?: unknown } | undefined)?.message ?? error)
