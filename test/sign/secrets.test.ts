@@ -71,7 +71,7 @@ it('no error, onError payload, stats, retry notice, console line or emulator rec
     stderr.mockRestore()
   }
   expect(seen.filter((x) => x instanceof Error).length).toBeGreaterThanOrEqual(14)
-  const text = seen.map((x) => `${inspect(x, { depth: 10, showHidden: true })}\n${String(JSON.stringify(x))}`).join('\n')
+  const text = seen.map((x) => `${inspect(x, { depth: 10, showHidden: true })}\n${JSON.stringify(x) as string | undefined}`).join('\n')
   expect(text).not.toContain(SECRET)
   expect(text).not.toContain(TOKEN)
   expect(text).not.toContain(TOKEN.slice(0, 12))
