@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import type { Plugin } from 'esbuild'
 import { defineConfig } from 'tsup'
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
@@ -8,6 +9,18 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { versio
 // The client entries share chunks (one copy of each class across entries, in ESM and in CJS),
 // and the main entry's fflate is a chunk of its own, behind `import()` in both formats (Node,
 // Bun and Deno run `import()` in CommonJS too, and bundlers split it there as in ESM).
+/**
+ * Resolves imports matching `filter` to a built file beside the entry (`name.js` or
+ * `name.cjs`), left as an import: one copy of its code, shared.
+ */
+const beside = (filter: RegExp, name: string): Plugin => ({
+  name: `beside-${name}`,
+  setup(build) {
+    const file = `./${name}.${build.initialOptions.format === 'cjs' ? 'cjs' : 'js'}`
+    build.onResolve({ filter }, () => ({ path: file, external: true }))
+  },
+})
+
 export default defineConfig([
   {
     entry: {
@@ -31,9 +44,14 @@ export default defineConfig([
     treeshake: true,
   },
   {
-    // Request signing (issue 15): a build of its own, so that adding it moves no chunk of the
-    // client entries (their size rows count bytes). @noble/hashes stays a dependency, not bundled.
+    // Request signing (issue 15): builds of their own, so that adding them moves no chunk of
+    // the client entries (their size rows count bytes). @noble/hashes stays a dependency, not
+    // bundled. The signer is `sign`; the signed client and tracker are `sign-client`, which
+    // `sign` re-exports: a bundle of `signRequest` alone then minifies as it did before them
+    // (any more imports in its files change how its names are minified). `sign-client` wraps
+    // the built main entry beside it (one copy of the client and of its error classes).
     entry: { sign: 'src/sign/index.ts' },
+    esbuildPlugins: [beside(/^\.\/authenticated\.js$/, 'sign-client')],
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,
@@ -48,6 +66,16 @@ export default defineConfig([
     sourcemap: true,
     target: 'es2020',
     platform: 'browser',
+  },
+  {
+    entry: { 'sign-client': 'src/sign/authenticated.ts' },
+    // The signer is `sign`'s: imported from it, not bundled twice (a cycle, which neither
+    // module touches while it loads).
+    esbuildPlugins: [beside(/^\.\.\/index\.js$/, 'index'), beside(/^\.\/signature\.js$/, 'sign')],
+    format: ['esm', 'cjs'],
+    sourcemap: true,
+    target: 'es2020',
+    platform: 'neutral',
   },
   {
     // The emulator and the file store: Node (Bun and Deno run node:fs too).

@@ -50,7 +50,11 @@ const imports = [
   ['sls-webtrack/lz4', ['lz4', 'lz4Block'], []],
   ['sls-webtrack/deflate', ['deflate', 'deflatePortable', 'hasNativeDeflate'], []],
   ['sls-webtrack/emulator', ['startEmulator'], ['Emulator', 'EmulatorLogRecord', 'EmulatorRequestRecord']],
-  ['sls-webtrack/sign', ['signRequest', 'contentMd5', 'stringToSign'], ['SignCredentials', 'SignInput', 'SignedHeaders']],
+  [
+    'sls-webtrack/sign',
+    ['createClient', 'createTracker', 'CredentialsError', 'signRequest', 'contentMd5', 'stringToSign'],
+    ['ClientOptions', 'TrackerOptions', 'CredentialsProvider', 'TemporaryCredentials', 'SignCredentials', 'SignInput', 'SignedHeaders'],
+  ],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
   ['sls-webtrack/context', ['withContext'], ['ContextTracker', 'ContextOptions', 'SessionOptions']],

@@ -4,7 +4,10 @@
 import type { ServerResponse } from 'node:http'
 
 /** Headers a preflight may ask for. */
-export const ALLOWED_REQUEST_HEADERS = 'x-log-apiversion, x-log-bodyrawsize, x-log-compresstype, content-type'
+export const ALLOWED_REQUEST_HEADERS =
+  'x-log-apiversion, x-log-bodyrawsize, x-log-compresstype, content-type, ' +
+  // The signed write's (`POST /logstores/{logstore}`), which browsers send with the official STS plugin.
+  'authorization, content-md5, x-log-date, x-log-signaturemethod, x-acs-security-token'
 
 /** Sets the CORS headers that every answer carries, errors included. */
 export function setCorsHeaders(res: ServerResponse): void {

@@ -1,7 +1,7 @@
 // Fault injection: a FIFO of counted faults (fail, drop, ackLoss), a counted or standing
 // delay, and a stall gate (which a request whose client went away leaves at once). Everything
 // is per instance and consumed one request at a time.
-import { ERROR_CODES, ERROR_EXAMPLES } from '../../generated/spec.js'
+import { AUTH_ERROR_CODES, AUTH_ERROR_EXAMPLES, ERROR_CODES, ERROR_EXAMPLES, type AuthErrorCode } from '../../generated/spec.js'
 import { checkOption, MAX_TIMER_MS } from '../check-option.js'
 import { ValidationError } from '../errors.js'
 import type { ErrorBody } from './rejection.js'
@@ -39,14 +39,18 @@ export class FaultPlan {
       this.#delay = ms > 0 && remaining > 0 ? { ms, remaining } : undefined
     } else if ('fail' in injection) {
       const errorCode = injection.errorCode ?? 'InternalServerError'
-      if (!ERROR_CODES.includes(errorCode)) {
+      // The signed write's authentication codes too, with their documented examples.
+      const example =
+        (ERROR_EXAMPLES as Record<string, { status: number; errorMessage: string } | undefined>)[errorCode] ??
+        (AUTH_ERROR_CODES.includes(errorCode as AuthErrorCode) ? AUTH_ERROR_EXAMPLES[errorCode as AuthErrorCode] : undefined)
+      if (!example) {
         throw new ValidationError(
           'inject.errorCode',
-          `must be one of the spec's codes (${ERROR_CODES.join(', ')}), got ${JSON.stringify(errorCode)}`,
+          `must be one of the spec's codes (${[...ERROR_CODES, ...AUTH_ERROR_CODES].join(', ')}), got ${JSON.stringify(errorCode)}`,
         )
       }
-      const status = checkOption('inject.status', injection.status, ERROR_EXAMPLES[errorCode].status, 400, 599)
-      const errorMessage = injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : ERROR_EXAMPLES[errorCode].errorMessage)
+      const status = checkOption('inject.status', injection.status, example.status, 400, 599)
+      const errorMessage = injection.errorMessage ?? (status === 499 ? OUT_OF_RANGE_MESSAGE : example.errorMessage)
       this.#push(
         { kind: 'fail', status, body: { errorCode, errorMessage }, headers: { ...injection.headers } },
         count(injection.fail, 'fail'),

@@ -43,6 +43,7 @@ export type {
   DelayInjection,
   DropInjection,
   Emulator,
+  EmulatorCredentials,
   EmulatorLogRecord,
   EmulatorOptions,
   EmulatorRequestRecord,

@@ -7,6 +7,7 @@ import { LOGSTORE_NAME, PROJECT_NAME } from '../../generated/spec.js'
 import { reject } from './rejection.js'
 
 const TRACK_PATH = /^\/logstores\/([^/]*)\/track$/
+const SIGNED_PATH = /^\/logstores\/([^/]*)$/
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/
 
 /** The parts of a request's URL and host that routing needs. */
@@ -17,8 +18,10 @@ export interface RequestRoute {
   query: URLSearchParams
   /** First host label, lower-cased; `undefined` for a bare host name or an IP address. */
   project: string | undefined
-  /** Logstore segment of a track path; `undefined` when the path is not a track path. */
+  /** Logstore segment of a track path or a signed write's; `undefined` for any other path. */
   logstore: string | undefined
+  /** Whether the path is the signed write's, `/logstores/{logstore}`. */
+  signed: boolean
 }
 
 /** The host the client addressed: the first `X-Forwarded-Host` entry, else `Host`. */
@@ -45,12 +48,14 @@ export function projectLabel(host: string): string | undefined {
 export function parseRoute(url: string | undefined, headers: IncomingHttpHeaders): RequestRoute {
   const raw = url ?? '/'
   const parsed = raw.startsWith('/') ? new URL(`http://emulator.invalid${raw}`) : new URL(raw, 'http://emulator.invalid')
-  const match = TRACK_PATH.exec(parsed.pathname)
+  const signed = SIGNED_PATH.exec(parsed.pathname)
+  const match = TRACK_PATH.exec(parsed.pathname) ?? signed
   return {
     pathname: parsed.pathname,
     query: parsed.searchParams,
     project: projectLabel(addressedHost(headers)),
     logstore: match ? match[1] : undefined,
+    signed: signed !== null,
   }
 }
 
@@ -68,7 +73,11 @@ export interface Catalog {
 export function checkRoute(route: RequestRoute, catalog: Catalog): { project: string; logstore: string } {
   const { project, logstore } = route
   if (logstore === undefined) {
-    reject('PostBodyInvalid', `No such path: ${route.pathname}. The only route is /logstores/{logstore}/track.`, 404)
+    reject(
+      'PostBodyInvalid',
+      `No such path: ${route.pathname}. The routes are /logstores/{logstore}/track and, signed, /logstores/{logstore}.`,
+      404,
+    )
   }
   if (project === undefined) {
     reject('ProjectNotExist', 'The Project does not exist : the host has no project label (expected {project}.{endpoint}).')

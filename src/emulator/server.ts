@@ -22,6 +22,7 @@ import { StoreFile } from './store-file.js'
 import type { Emulator, EmulatorLogRecord, EmulatorOptions, EmulatorRequestRecord, EmulatorStats, Injection } from './types.js'
 import { parseTrackBody, checkTrackBody, type TrackBody } from './validate-body.js'
 import { checkHeaderForm, checkHeaderlessForm, detectForm, trackBodyFromQuery } from './validate-request.js'
+import { checkSignature, checkSignedHeaders, type EmulatorCredentials, type SignedRequest } from './verify-signature.js'
 
 /** The documented raw body limit: 3 MB. */
 export const DEFAULT_MAX_BYTES = 3 * 1024 * 1024
@@ -84,6 +85,9 @@ export class EmulatorServer implements Emulator {
   readonly #maxBytes: number
   readonly #maxLogs: number
   readonly #catalog: Catalog
+  readonly #keys: ReadonlyMap<string, EmulatorCredentials>
+  readonly #secured: ReadonlySet<string>
+  readonly #now: () => number
   readonly #onLog: ((record: EmulatorLogRecord) => void) | undefined
   readonly #onRequest: ((record: EmulatorRequestRecord) => void) | undefined
   readonly #store: StoreFile | undefined
@@ -107,6 +111,9 @@ export class EmulatorServer implements Emulator {
       projects: options.projects ? new Set(options.projects) : undefined,
       logstores: options.logstores ? new Set(options.logstores) : undefined,
     }
+    this.#keys = new Map((options.credentials ?? []).map((key) => [key.accessKeyId, { ...key }]))
+    this.#secured = new Set(options.secured)
+    this.#now = options.now ?? Date.now
     this.#onLog = options.onLog
     this.#onRequest = options.onRequest
     this.#store = store
@@ -194,6 +201,8 @@ export class EmulatorServer implements Emulator {
     res.on('error', () => {})
     const requestId = this.#nextId()
     res.setHeader('x-log-requestid', requestId)
+    // The emulator's clock, which a test may set apart from the client's.
+    res.setHeader('date', new Date(this.#now()).toUTCString())
     setCorsHeaders(res)
     if (req.method === 'OPTIONS') {
       answerPreflight(res)
@@ -274,6 +283,13 @@ export class EmulatorServer implements Emulator {
   async #process(req: IncomingMessage, route: RequestRoute, record: EmulatorRequestRecord): Promise<Answer> {
     try {
       const { project, logstore } = checkRoute(route, this.#catalog)
+      if (!route.signed && this.#secured.has(logstore)) {
+        throw new Rejection(
+          'Unauthorized',
+          `Web tracking is switched off for logstore ${logstore}: anonymous writes are refused; sign the request.`,
+          401,
+        )
+      }
       const body = await this.#receive(req, route, record)
       record.logs = body.__logs__.length
       await this.#accept(project, logstore, body, record)
@@ -299,21 +315,36 @@ export class EmulatorServer implements Emulator {
         record.rawBytes = read.bytes.length
         return parseTrackBody(read.bytes, this.#maxLogs)
       }
-      case 'headers': {
-        const { rawSize, compressType } = checkHeaderForm(req.headers, route.query, this.#maxBytes)
-        const read = await readBody(req, wireLimit(this.#maxBytes))
-        record.wireBytes = read.wireBytes
-        if (read.overLimit) reject('PostBodyTooLarge', `The body on the wire is over the limit of ${wireLimit(this.#maxBytes)} bytes.`)
-        if (compressType === undefined && read.bytes.length !== rawSize) {
-          reject('PostBodyInvalid', `x-log-bodyrawsize is ${rawSize} but the uncompressed body has ${read.bytes.length} bytes.`)
-        }
-        const raw = compressType === undefined ? read.bytes : decompressBody(read.bytes, compressType, rawSize)
-        record.rawBytes = raw.length
-        return parseTrackBody(raw, this.#maxLogs)
+      case 'headers':
+        return this.#receiveHeaderForm(req, route, record)
+      case 'signed': {
+        // The signature's headers before anything is read; the body's MD5 and the signature after.
+        const signed = checkSignedHeaders(req.headers, this.#keys, this.#now())
+        return this.#receiveHeaderForm(req, route, record, signed)
       }
       default:
         return reject('PostBodyInvalid', `Method ${record.method} is not allowed; use POST or GET (OPTIONS for CORS preflights).`, 405)
     }
+  }
+
+  /** Reads the body of the headers form (or of a signed write, checking its signature first). */
+  async #receiveHeaderForm(
+    req: IncomingMessage,
+    route: RequestRoute,
+    record: EmulatorRequestRecord,
+    signed?: SignedRequest,
+  ): Promise<TrackBody> {
+    const { rawSize, compressType } = checkHeaderForm(req.headers, route.query, this.#maxBytes)
+    const read = await readBody(req, wireLimit(this.#maxBytes))
+    record.wireBytes = read.wireBytes
+    if (read.overLimit) reject('PostBodyTooLarge', `The body on the wire is over the limit of ${wireLimit(this.#maxBytes)} bytes.`)
+    if (signed) checkSignature(signed, read.bytes, { method: 'POST', path: route.pathname, query: route.query, headers: req.headers })
+    if (compressType === undefined && read.bytes.length !== rawSize) {
+      reject('PostBodyInvalid', `x-log-bodyrawsize is ${rawSize} but the uncompressed body has ${read.bytes.length} bytes.`)
+    }
+    const raw = compressType === undefined ? read.bytes : decompressBody(read.bytes, compressType, rawSize)
+    record.rawBytes = raw.length
+    return parseTrackBody(raw, this.#maxLogs)
   }
 
   /** Stores the logs of an accepted request: file first, then memory, then `onLog`. */
@@ -362,7 +393,7 @@ function requestRecord(req: IncomingMessage, route: RequestRoute, requestId: str
     wireBytes: 0,
     compressType: compress === undefined ? 'none' : String(compress),
     logs: 0,
-    form: detectForm(req.method, req.headers, route.query),
+    form: route.signed ? (req.method === 'POST' ? 'signed' : 'other') : detectForm(req.method, req.headers, route.query),
     receivedAt,
   }
 }

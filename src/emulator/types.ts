@@ -1,5 +1,8 @@
 // Public types of the emulator: its options, what it records, and the faults it can inject.
-import type { ErrorCode } from '../../generated/spec.js'
+import type { AuthErrorCode, ErrorCode } from '../../generated/spec.js'
+import type { EmulatorCredentials } from './verify-signature.js'
+
+export type { EmulatorCredentials }
 
 /** Options of `startEmulator`. Every field is optional. */
 export interface EmulatorOptions {
@@ -57,6 +60,27 @@ export interface EmulatorOptions {
   onRequest?: (record: EmulatorRequestRecord) => void
   /** Called when a connection is refused because `maxConnections` are open. */
   onConnectionRefused?: () => void
+  /**
+   * Keys that signed writes (`POST /logstores/{logstore}`) may be signed with: AccessKey
+   * pairs, and STS temporary credentials (with `securityToken`, and `expiration` if they
+   * expire). A signed write is checked as documented: `x-log-signaturemethod`, `x-log-date`
+   * within 15 minutes of the emulator's clock (`400 RequestTimeExpired`), the AccessKey ID
+   * (`401 InvalidAccessKeyId`), the token and its expiry (`401 Unauthorized`), `Content-MD5`
+   * of the body as sent and the signature (`401 SignatureNotMatch`). Default: none, so every
+   * signed write is refused.
+   */
+  credentials?: readonly EmulatorCredentials[]
+  /**
+   * Logstores with web tracking switched off: anonymous writes to them (`/track`, in any
+   * form) are answered `401 Unauthorized`; only signed writes are accepted. Default: none.
+   */
+  secured?: readonly string[]
+  /**
+   * The emulator's clock, in ms since the epoch, for the time check of signed writes and the
+   * `Date` header of its answers; a test sets it apart from the client's to model a device
+   * with a wrong clock. Default `Date.now`.
+   */
+  now?: () => number
 }
 
 /** Totals since the emulator started or `clear()` was last called, evicted records included. */
@@ -97,9 +121,10 @@ export interface EmulatorLogRecord {
 /**
  * How a request was sent: `headers` (POST with `x-log-*` headers, possibly compressed),
  * `headerless` (POST with `?APIVersion=0.6.0` and a plain JSON body), `get` (one log as
- * query parameters), or `other` (any other method).
+ * query parameters), `signed` (POST to `/logstores/{logstore}`, signed), or `other` (any
+ * other method).
  */
-export type RequestForm = 'headers' | 'headerless' | 'get' | 'other'
+export type RequestForm = 'headers' | 'headerless' | 'get' | 'signed' | 'other'
 
 /**
  * A fault that was applied to a request by {@link Injection}. `'stall'` marks a request that
@@ -117,7 +142,7 @@ export interface EmulatorRequestRecord {
   path: string
   /** Project from the host; `undefined` when the host has no project label. */
   project: string | undefined
-  /** Logstore from the path; `undefined` when the path is not `/logstores/{logstore}/track`. */
+  /** Logstore from the path; `undefined` when the path is neither `/logstores/{logstore}/track` nor `/logstores/{logstore}`. */
   logstore: string | undefined
   /**
    * HTTP status the emulator decided on (200 means the logs were stored). `0` when no
@@ -128,8 +153,8 @@ export interface EmulatorRequestRecord {
    * decided but never sent.
    */
   status: number
-  /** Error code of an error answer. */
-  errorCode?: ErrorCode
+  /** Error code of an error answer (an authentication code for a refused signed write). */
+  errorCode?: ErrorCode | AuthErrorCode
   /** Error message of an error answer. */
   errorMessage?: string
   /** `x-log-requestid` of the answer (also set when the answer was withheld). */
@@ -161,8 +186,8 @@ export interface FailInjection {
   fail: number
   /** HTTP status, 400–599. Default: the documented status of `errorCode`. */
   status?: number
-  /** Error code of the body. Default `'InternalServerError'`. */
-  errorCode?: ErrorCode
+  /** Error code of the body (the signed write's authentication codes too). Default `'InternalServerError'`. */
+  errorCode?: ErrorCode | AuthErrorCode
   /**
    * Error message of the body. Default: the documented message of `errorCode` (for status
    * 499, "The post data time is out of range.").

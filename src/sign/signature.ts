@@ -72,7 +72,8 @@ const base64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes)
 // Header values must be one line of visible text; messages name the field, never its value.
 const HEADER_VALUE = /^[\x21-\x7e]+$/
 
-function checkCredentials(credentials: SignCredentials): void {
+/** Checks the form of credentials; messages name the field, never its value. */
+export function checkCredentials(credentials: SignCredentials): void {
   // Plain JavaScript callers may pass nothing at all.
   const { accessKeyId, accessKeySecret, securityToken } = (credentials as SignCredentials | undefined) ?? ({} as Partial<SignCredentials>)
   if (typeof accessKeyId !== 'string' || !HEADER_VALUE.test(accessKeyId) || accessKeyId.includes(':')) {
