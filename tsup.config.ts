@@ -13,6 +13,8 @@ export default defineConfig([
     entry: {
       // Imports the tracker through src/core.ts, so that it shares the chunks above as they are.
       otel: 'src/otel/index.ts',
+      // As otel: the tracker through src/core.ts (check-option.ts is in the shared chunk already).
+      capture: 'src/capture/index.ts',
       index: 'src/index.ts',
       core: 'src/core.ts',
       lz4: 'src/compress/lz4.ts',
