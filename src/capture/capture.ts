@@ -56,7 +56,8 @@ type Target = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>
 type Method = (...args: unknown[]) => void
 
 /** The host the tracker posts to, `{project}.{endpoint host}`: a CSP block of it is the tracker's own. */
-const trackerHost = ({ project, endpoint }: TrackerOptions): string => `//${project}.${endpoint.replace(/^[a-z]+:\/\//i, '').split('/')[0]!}`
+const trackerHost = ({ project, endpoint }: TrackerOptions): string =>
+  `//${project}.${endpoint.replace(/^[a-z]+:\/\//i, '').split('/')[0]!}`
 
 /**
  * Starts capturing the page's errors and console output as logs, sent through a tracker made
@@ -85,7 +86,7 @@ export function startCapture(options: CaptureOptions): Capture {
   const maxPerMinute = checkOption('maxPerMinute', options.maxPerMinute, CAPTURE_DEFAULTS.maxPerMinute, 1, Infinity)
   const repeatWindowMs = checkOption('repeatWindowMs', options.repeatWindowMs, CAPTURE_DEFAULTS.repeatWindowMs, 0, MAX_TIMER_MS, ' ms')
   let own = 0 // > 0 while the tracker, or one of its callbacks, runs on this stack
-  const thrown = new WeakSet<object>() // what the tracker's callbacks threw
+  const thrown = new WeakSet() // what the tracker's callbacks threw
   const guard =
     <A extends unknown[], R>(fn: (...args: A) => R) =>
     (...args: A): R => {
@@ -120,7 +121,8 @@ export function startCapture(options: CaptureOptions): Capture {
       if (event instanceof ErrorEvent) take(options.errors === false || isOwn(event.error) ? undefined : fromError(event))
       else if (options.resources !== false && event.target instanceof Element) take(fromResource(event.target))
     },
-    unhandledrejection: (event) => take(isOwn((event as PromiseRejectionEvent).reason) ? undefined : fromRejection(event as PromiseRejectionEvent)),
+    unhandledrejection: (event) =>
+      take(isOwn((event as PromiseRejectionEvent).reason) ? undefined : fromRejection(event as PromiseRejectionEvent)),
     securitypolicyviolation: (event) => {
       const e = event as SecurityPolicyViolationEvent
       take(own > 0 || e.blockedURI.includes(ownHost) ? undefined : fromViolation(e))

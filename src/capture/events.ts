@@ -11,9 +11,11 @@ export function asText(value: unknown): string {
   if (value instanceof Error) return value.stack ?? `${value.name}: ${value.message}`
   if (typeof value !== 'object' || value === null) return String(value)
   try {
-    return JSON.stringify(value) ?? String(value)
+    // `undefined` for an object whose `toJSON` returns nothing (the lib's type says `string`).
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- as the comment above says
+    return JSON.stringify(value) ?? Object.prototype.toString.call(value)
   } catch {
-    return String(value) // a cycle or a bigint: what the console itself would show first
+    return Object.prototype.toString.call(value) // a cycle or a bigint inside
   }
 }
 
@@ -70,6 +72,8 @@ export function fromViolation(event: SecurityPolicyViolationEvent): Log {
 /** The URL an element failed to load (`src` of img, script, media; `href` of link). */
 function sourceOf(element: Element): string {
   const e = element as Partial<HTMLImageElement & HTMLLinkElement & HTMLMediaElement>
+  // Empty strings (an image's `currentSrc` before it was chosen) fall through, hence `||`.
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
   return e.currentSrc || e.src || e.href || ''
 }
 
