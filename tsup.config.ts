@@ -39,6 +39,16 @@ export default defineConfig([
     platform: 'neutral',
   },
   {
+    // The pino and winston transports (issue 16): Node, a build of their own, so that no chunk of
+    // the client entries moves; pino, winston-transport and node: modules stay imports.
+    entry: { pino: 'src/pino/index.ts', winston: 'src/winston/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node18',
+    platform: 'node',
+  },
+  {
     // The emulator and the file store: Node (Bun and Deno run node:fs too).
     entry: { emulator: 'src/emulator/index.ts', persist: 'src/persist/index.ts' },
     format: ['esm', 'cjs'],

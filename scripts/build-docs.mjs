@@ -30,6 +30,9 @@ const ENTRY_POINTS = [
   ['src/sign/index.ts', 'sls-webtrack/sign'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
   ['src/otel/index.ts', 'sls-webtrack/otel'],
+  ['src/capture/index.ts', 'sls-webtrack/capture'],
+  ['src/pino/index.ts', 'sls-webtrack/pino'],
+  ['src/winston/index.ts', 'sls-webtrack/winston'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps

@@ -15,4 +15,4 @@
  * @packageDocumentation
  */
 export { SlsTransport, toLog } from './transport.js'
-export type { SlsTransportOptions } from './transport.js'
+export type { SlsTransportOptions, TransportFormat } from './transport.js'

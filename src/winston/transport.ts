@@ -1,11 +1,47 @@
 // The winston transport: a winston-transport stream whose `log` pushes each entry to a
 // tracker. Ending the logger (`logger.end()`) ends the transport, and its end waits for the
 // tracker's close: winston's `finish` comes once every log is settled.
+//
+// The published declarations do not name winston-transport: its types are `export =`, which a
+// consumer compiling without `esModuleInterop` cannot default-import. `SlsTransport` is typed
+// by its shape instead, which winston's `transports` accept as they accept any TransportStream.
+import type { Writable } from 'node:stream'
 import TransportStream from 'winston-transport'
 import { createTracker, type LogInput, type Tracker, type TrackerOptions } from '../core.js'
 
-/** Options of `SlsTransport`: winston-transport's (`level`, `format`, `silent`…) and the tracker's. */
-export interface SlsTransportOptions extends TrackerOptions, TransportStream.TransportStreamOptions {}
+/** A logform format, as winston-transport's `format` option takes it. */
+export interface TransportFormat {
+  // `any`: winston reads this property as its own `Format` (logform's types, not named here).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  transform(info: any, options?: any): any
+}
+
+/** Options of `SlsTransport`: winston-transport's and the tracker's. */
+export interface SlsTransportOptions extends TrackerOptions {
+  /** Least severe level this transport takes. Default: the logger's. */
+  level?: string
+  /** A format of this transport's own, applied after the logger's. */
+  format?: TransportFormat
+  /** Takes nothing while `true`. */
+  silent?: boolean
+  /** Logs the process's uncaught exceptions too (winston's `exceptionHandlers`). */
+  handleExceptions?: boolean
+  /** Logs the process's unhandled rejections too. */
+  handleRejections?: boolean
+}
+
+/** A winston transport on a tracker; see `SlsTransport`. */
+export interface SlsTransport extends Writable {
+  /** The tracker the entries go through (its `stats()`, `flush()`). */
+  readonly tracker: Tracker
+  level?: string
+  format?: TransportFormat
+  silent?: boolean
+  handleExceptions?: boolean
+  handleRejections?: boolean
+  log(info: Record<string, unknown>, next: () => void): void
+  close(): void
+}
 
 /** An entry as a log: its string keys as they are (`level`, `message`, metadata, child bindings); winston's symbols left out. */
 export function toLog(info: Record<string, unknown>): LogInput {
@@ -26,8 +62,7 @@ export function toLog(info: Record<string, unknown>): LogInput {
  *   left first (the tracker's `flushOnExit`); before `process.exit()`, end the logger and wait
  *   for `finish`.
  */
-export class SlsTransport extends TransportStream {
-  /** The tracker the entries go through (its `stats()`, `flush()`). */
+export const SlsTransport: new (options: SlsTransportOptions) => SlsTransport = class extends TransportStream {
   readonly tracker: Tracker
 
   constructor(options: SlsTransportOptions) {
