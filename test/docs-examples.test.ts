@@ -16,6 +16,9 @@ const ENTRIES: Record<string, string> = {
   'sls-webtrack/sign': 'src/sign/index.js',
   'sls-webtrack/persist': 'src/persist/index.js',
   'sls-webtrack/otel': 'src/otel/index.js',
+  'sls-webtrack/capture': 'src/capture/index.js',
+  'sls-webtrack/pino': 'src/pino/index.js',
+  'sls-webtrack/winston': 'src/winston/index.js',
   'sls-webtrack': 'src/index.js',
 }
 
