@@ -33,6 +33,9 @@ const ENTRY_POINTS = [
   ['src/context/index.ts', 'sls-webtrack/context'],
   ['src/consent/index.ts', 'sls-webtrack/consent'],
   ['src/mini/index.ts', 'sls-webtrack/mini'],
+  ['src/capture/index.ts', 'sls-webtrack/capture'],
+  ['src/pino/index.ts', 'sls-webtrack/pino'],
+  ['src/winston/index.ts', 'sls-webtrack/winston'],
 ].filter(([file]) => existsSync(join(root, file)))
 
 // The guides in reading order: the index and the reference's sidebar list them so (TypeDoc keeps

@@ -35,7 +35,7 @@ const variants = [
   { name: 'node10 ESM', type: 'module', module: 'commonjs', moduleResolution: 'node10' },
   { name: 'node10 CJS', type: 'commonjs', module: 'commonjs', moduleResolution: 'node10' },
   // A page's code: the DOM library and no @types/node (nothing of Node may leak into the
-  // browser-facing declarations), without the emulator, which is for Node.
+  // browser-facing declarations), without the Node entries (emulator, persist, pino, winston).
   { name: 'browser ESM', type: 'module', module: 'esnext', moduleResolution: 'bundler', browser: true },
 ]
 
@@ -60,13 +60,16 @@ const imports = [
   ['sls-webtrack/context', ['withContext'], ['ContextTracker', 'ContextOptions', 'SessionOptions']],
   ['sls-webtrack/consent', ['withConsent'], ['ConsentTracker', 'ConsentOptions', 'ConsentStats', 'TrackingConsent']],
   ['sls-webtrack/mini', ['miniFetch'], ['MiniRequest', 'MiniFetchOptions', 'MiniRequestOptions']],
+  ['sls-webtrack/capture', ['startCapture', 'CAPTURE_DEFAULTS'], ['Capture', 'CaptureOptions', 'CaptureStats', 'ConsoleLevel']],
+  ['sls-webtrack/pino', ['createTransport', 'PINO_LEVELS'], ['PinoTransportOptions', 'PinoTransportStream']],
+  ['sls-webtrack/winston', ['SlsTransport'], ['SlsTransportOptions']],
 ]
 
 // ES modules import by name; CommonJS consumers `import x = require()` and alias the members
 // (types by `type`: an import alias cannot name a type-only export), so that one body serves both.
 function header(esm, browser = false) {
   return imports
-    .filter(([entry]) => !(browser && (entry.endsWith('/emulator') || entry.endsWith('/persist'))))
+    .filter(([entry]) => !(browser && ['/emulator', '/persist', '/pino', '/winston'].some((node) => entry.endsWith(node))))
     .map(([entry, values, types], i) => {
       if (esm) return `import { ${[...values, ...types.map((t) => `type ${t}`)].join(', ')} } from '${entry}'`
       const ns = `entry${i}`

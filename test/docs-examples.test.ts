@@ -19,6 +19,9 @@ const ENTRIES: Record<string, string> = {
   'sls-webtrack/context': 'src/context/index.js',
   'sls-webtrack/consent': 'src/consent/index.js',
   'sls-webtrack/mini': 'src/mini/index.js',
+  'sls-webtrack/capture': 'src/capture/index.js',
+  'sls-webtrack/pino': 'src/pino/index.js',
+  'sls-webtrack/winston': 'src/winston/index.js',
   'sls-webtrack': 'src/index.js',
 }
 

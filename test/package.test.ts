@@ -45,7 +45,22 @@ describe('package', () => {
   })
 
   it('every entry loads from ESM and from CJS in Node', () => {
-    const entries = ['', '/core', '/lz4', '/deflate', '/emulator', '/persist', '/otel', '/sign', '/context', '/consent', '/mini']
+    const entries = [
+      '',
+      '/core',
+      '/lz4',
+      '/deflate',
+      '/emulator',
+      '/persist',
+      '/otel',
+      '/sign',
+      '/context',
+      '/consent',
+      '/mini',
+      '/capture',
+      '/pino',
+      '/winston',
+    ]
     const esm = entries.map((e) => `await import('sls-webtrack${e}')`).join(';')
     const r1 = run('node', [
       '--input-type=module',
