@@ -2,6 +2,10 @@
 export declare const CACHE: string
 export declare const CHROMIUM: string
 export declare const PYTHON: string
+export declare const FIREFOX: string
+export declare const WEBKIT_DRIVER: string
+export declare const XVFB_RUN: string
+export declare const MINIBROWSER: string
 export interface Runtime {
   name: string
   label: string

@@ -19,6 +19,8 @@
 //   SLS_WEBTRACK_NO_PROVISION=1  skip it (offline, or a machine set up by hand)
 //   SLS_WEBTRACK_CACHE           where the runtimes go (default: .tmp/ in the project)
 //   CHROMIUM_PATH                the Chromium the browser tests drive (default /usr/bin/chromium)
+//   FIREFOX_PATH, WEBKIT_DRIVER_PATH, MINIBROWSER_PATH, XVFB_RUN_PATH  the same for Firefox
+//                                ESR and WebKitGTK (default: where Debian puts them)
 //   SLS_WEBTRACK_PYTHON          the Python that has python3-lz4 (default /usr/bin/python3; the
 //                                python3 first on PATH may be another one, without it)
 //   SLS_WEBTRACK_PROVISION_TIMEOUT  seconds one install command may take (default 300); npm can
@@ -34,6 +36,14 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 export const CACHE = resolve(process.env.SLS_WEBTRACK_CACHE || join(root, '.tmp'))
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const PYTHON = process.env.SLS_WEBTRACK_PYTHON || '/usr/bin/python3'
+export const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr'
+export const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver'
+export const XVFB_RUN = process.env.XVFB_RUN_PATH || '/usr/bin/xvfb-run'
+/** WebKitGTK's MiniBrowser (libwebkit2gtk, a dependency of webkit2gtk-driver): the 4.1 build, else 4.0. */
+export const MINIBROWSER =
+  process.env.MINIBROWSER_PATH ||
+  ['4.1', '4.0'].map((v) => `/usr/lib/x86_64-linux-gnu/webkit2gtk-${v}/MiniBrowser`).find((p) => existsSync(p)) ||
+  '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser'
 
 /** Other runtimes for test/runtimes.test.ts (linux-x64 builds: the CI machine's). */
 export const RUNTIMES = [
@@ -52,8 +62,9 @@ export const RUNTIMES = [
 export const DEBIAN = [
   { name: 'chromium', label: 'Chromium', file: CHROMIUM },
   { name: 'python3-lz4', label: 'python3-lz4 (liblz4)', probe: [PYTHON, '-c', 'import lz4.block'] },
-  // Next: { name: 'firefox-esr', file: '/usr/bin/firefox-esr' }, { name: 'webkit2gtk-driver',
-  // file: '/usr/bin/WebKitWebDriver' }, { name: 'xvfb', file: '/usr/bin/xvfb-run' }.
+  { name: 'firefox-esr', label: 'Firefox ESR', file: FIREFOX },
+  { name: 'webkit2gtk-driver', label: 'WebKitGTK (WebKitWebDriver, MiniBrowser)', file: WEBKIT_DRIVER },
+  { name: 'xvfb', label: 'Xvfb (xvfb-run)', file: XVFB_RUN },
 ]
 
 /** Where a runtime's entry point lands once installed. */

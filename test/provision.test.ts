@@ -42,11 +42,18 @@ const npmInstall = (cache: string, rt: (typeof RUNTIMES)[number]) =>
   `npm install --prefix ${cache}/${rt.name} --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error ${rt.pkg}@${rt.version}`
 const asRoot = process.getuid?.() === 0
 const sudo = asRoot ? '' : 'sudo '
-// Nothing Debian to be found: no Chromium there, no Python with lz4 there.
-const nothing = { CHROMIUM_PATH: '/nonexistent/chromium', SLS_WEBTRACK_PYTHON: '/nonexistent/python3' }
+// Nothing Debian to be found: no browser, driver or Xvfb there, no Python with lz4 there.
+const nothing = {
+  CHROMIUM_PATH: '/nonexistent/chromium',
+  SLS_WEBTRACK_PYTHON: '/nonexistent/python3',
+  FIREFOX_PATH: '/nonexistent/firefox-esr',
+  WEBKIT_DRIVER_PATH: '/nonexistent/WebKitWebDriver',
+  XVFB_RUN_PATH: '/nonexistent/xvfb-run',
+}
+const DEBIAN_NAMES = 'chromium python3-lz4 firefox-esr webkit2gtk-driver xvfb'
 
 describe('scripts/provision.mjs --dry-run', () => {
-  it('on a fresh machine as root with apt-get: installs every runtime into the cache, and chromium and python3-lz4 with apt-get', () => {
+  it('on a fresh machine as root with apt-get: installs every runtime into the cache, and the browsers, their driver, Xvfb and python3-lz4 with apt-get', () => {
     const cache = join(scratch, 'fresh-cache')
     const r = dryRun({ ...nothing, SLS_WEBTRACK_CACHE: cache, PATH: fakePath('with-apt', { 'apt-get': 'exit 1' }) })
     expect(r.status, r.stderr).toBe(0)
@@ -61,12 +68,12 @@ describe('scripts/provision.mjs --dry-run', () => {
       `npm install --prefix ${cache}/miniflare --no-save --no-package-lock --no-audit --no-fund --ignore-scripts --loglevel=error miniflare@4.20260426.0`,
     ])
     if (asRoot) {
-      expect(r.stdout.trim().split('\n')).toEqual([...npm, `${apt} update`, `${apt} install -y chromium python3-lz4`])
+      expect(r.stdout.trim().split('\n')).toEqual([...npm, `${apt} update`, `${apt} install -y ${DEBIAN_NAMES}`])
       expect(r.stderr).toBe('')
     } else {
       expect(r.stdout.trim().split('\n')).toEqual(npm)
       expect(r.stderr.trim()).toBe(
-        'provision: cannot install chromium, python3-lz4 here (not root): run `sudo apt-get update && sudo apt-get install -y chromium python3-lz4`',
+        `provision: cannot install ${DEBIAN_NAMES.split(' ').join(', ')} here (not root): run \`sudo apt-get update && sudo apt-get install -y ${DEBIAN_NAMES}\``,
       )
     }
   })
@@ -78,7 +85,7 @@ describe('scripts/provision.mjs --dry-run', () => {
     expect(r.stdout.trim().split('\n')).toEqual(RUNTIMES.map((rt) => npmInstall(cache, rt)))
     const why = asRoot ? 'no apt-get' : 'not root'
     expect(r.stderr.trim()).toBe(
-      `provision: cannot install chromium, python3-lz4 here (${why}): run \`${sudo}apt-get update && ${sudo}apt-get install -y chromium python3-lz4\``,
+      `provision: cannot install ${DEBIAN_NAMES.split(' ').join(', ')} here (${why}): run \`${sudo}apt-get update && ${sudo}apt-get install -y ${DEBIAN_NAMES}\``,
     )
   })
 
@@ -92,11 +99,15 @@ describe('scripts/provision.mjs --dry-run', () => {
       const version = rt.name === 'node18' ? `v${rt.version}` : rt.name === 'bun' ? '1.4.4' : rt.version
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: rt.pkg, version }))
     }
-    const path = fakePath('present', { python3: 'exit 0', chromium: 'exit 0' })
+    const present = ['python3', 'chromium', 'firefox-esr', 'WebKitWebDriver', 'xvfb-run']
+    const path = fakePath('present', Object.fromEntries(present.map((cmd) => [cmd, 'exit 0'])))
     const r = dryRun({
       SLS_WEBTRACK_CACHE: cache,
       CHROMIUM_PATH: join(path, 'chromium'),
       SLS_WEBTRACK_PYTHON: join(path, 'python3'),
+      FIREFOX_PATH: join(path, 'firefox-esr'),
+      WEBKIT_DRIVER_PATH: join(path, 'WebKitWebDriver'),
+      XVFB_RUN_PATH: join(path, 'xvfb-run'),
       PATH: path,
     })
     expect(r.status, r.stderr).toBe(0)

@@ -21,6 +21,8 @@ export const contentType = (ext: string): string => CONTENT_TYPES[ext] ?? 'appli
 export interface StaticFile {
   type: string
   body: string
+  /** Response headers besides the content type; default `cache-control: no-store`. */
+  headers?: Record<string, string>
 }
 
 export interface StaticServer {
@@ -42,7 +44,7 @@ export async function serveStatic(routes: Record<string, StaticFile>): Promise<S
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
     }
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store' }).end(file.body)
+    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', ...file.headers }).end(file.body)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
