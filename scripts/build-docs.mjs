@@ -30,6 +30,7 @@ const ENTRY_POINTS = [
   ['src/sign/index.ts', 'sls-webtrack/sign'],
   ['src/persist/index.ts', 'sls-webtrack/persist'],
   ['src/otel/index.ts', 'sls-webtrack/otel'],
+  ['src/offline/index.ts', 'sls-webtrack/offline'],
   ['src/context/index.ts', 'sls-webtrack/context'],
   ['src/consent/index.ts', 'sls-webtrack/consent'],
   ['src/mini/index.ts', 'sls-webtrack/mini'],

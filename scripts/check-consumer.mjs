@@ -57,6 +57,7 @@ const imports = [
   ],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
+  ['sls-webtrack/offline', ['withOffline'], ['OfflineOptions']],
   ['sls-webtrack/context', ['withContext'], ['ContextTracker', 'ContextOptions', 'SessionOptions']],
   ['sls-webtrack/consent', ['withConsent'], ['ConsentTracker', 'ConsentOptions', 'ConsentStats', 'TrackingConsent']],
   ['sls-webtrack/mini', ['miniFetch'], ['MiniRequest', 'MiniFetchOptions', 'MiniRequestOptions']],

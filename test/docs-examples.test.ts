@@ -16,6 +16,7 @@ const ENTRIES: Record<string, string> = {
   'sls-webtrack/sign': 'src/sign/index.js',
   'sls-webtrack/persist': 'src/persist/index.js',
   'sls-webtrack/otel': 'src/otel/index.js',
+  'sls-webtrack/offline': 'src/offline/index.js',
   'sls-webtrack/context': 'src/context/index.js',
   'sls-webtrack/consent': 'src/consent/index.js',
   'sls-webtrack/mini': 'src/mini/index.js',

@@ -60,6 +60,7 @@ describe('package', () => {
       '/capture',
       '/pino',
       '/winston',
+      '/offline',
     ]
     const esm = entries.map((e) => `await import('sls-webtrack${e}')`).join(';')
     const r1 = run('node', [
