@@ -17,6 +17,7 @@ import { benchEncode, bodies, corpus, LOGS, NORMALISATION_ONLY, SEED, type Encod
 import { collectsBetweenRounds, FULL, median, QUICK, type Figure, type Timing } from './harness.js'
 import { benchLz4, type Lz4Result } from './lz4.bench.js'
 import { benchPush, type PushResult } from './push.bench.js'
+import { benchStore, renderStore, type StoreResult } from './store.bench.js'
 import { benchTopics, type TopicsResult } from './topics.bench.js'
 import { benchUtf8, type Utf8Result } from './utf8.bench.js'
 
@@ -65,6 +66,8 @@ export interface Results {
   readonly browser: BrowserResult | undefined
   /** Why the browser benchmark was skipped. */
   readonly browserSkipped?: string
+  /** The IndexedDB store's write cost against the memory store (Chromium); skipped with the browser benchmark. */
+  readonly store?: StoreResult | undefined
   readonly seconds: number
   /** One-minute load average at the start and at the end: other work on the machine. */
   readonly load: { readonly start: number; readonly end: number }
@@ -125,9 +128,12 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
   const topics = await benchTopics(quick ? QUICK_TOPIC_LOGS : TOPIC_LOGS)
   let browser: BrowserResult | undefined
   let browserSkipped: string | undefined
+  let store: StoreResult | undefined
   if (existsSync(CHROMIUM)) {
     log('8/8 in the browser: our tracker and the official SDK')
     browser = await benchBrowser({ ...(quick ? BROWSER_QUICK : BROWSER_FULL), logs: quick ? BROWSER_QUICK_LOGS : BROWSER_LOGS }, log)
+    log('8/8 in the browser: the IndexedDB store against the memory store')
+    store = await benchStore({ logs: quick ? BROWSER_QUICK_LOGS : BROWSER_LOGS, runs: quick ? 1 : 5 }, log)
   } else {
     browserSkipped = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`
     log(`8/8 in the browser: SKIPPED, ${browserSkipped}`)
@@ -145,6 +151,7 @@ export async function runBenchmarks(options: { quick?: boolean; log?: (line: str
     topics,
     browser,
     browserSkipped,
+    store,
     seconds: (performance.now() - started) / 1000,
     load: { start: loadStart, end: loadavg()[0]! },
   }
@@ -197,6 +204,16 @@ export function targets(r: Results): TargetCheck[] {
   for (const { set, result } of r.deflate) {
     const ours = fig(result.figures, 'ours')
     out.push(speed(`Deflate speed, ${set}`, '≥ 0.95× node:zlib', ours, 0.95))
+  }
+  if (r.store) {
+    const [memory, idb] = r.store.rows.map((row) => median(row.runs.map((run) => run.busyMs)))
+    const ratio = idb! / memory!
+    out.push({
+      benchmark: 'IndexedDB store, main thread for 10,000 pushes',
+      target: '≤ 2× the memory store',
+      value: `${ratio.toFixed(2)}×`,
+      met: ratio <= 2,
+    })
   }
   return out
 }
@@ -309,6 +326,9 @@ export function renderTables(r: Results): string {
   )
   parts.push(renderTopics(r.topics))
   parts.push(renderBrowser(r))
+  parts.push(
+    `### 8. In the browser: the IndexedDB store's write cost\n\n${r.store ? renderStore(r.store) : `Skipped in this run: ${r.browserSkipped ?? 'not run'}.`}`,
+  )
   return parts.join('\n\n')
 }
 
