@@ -1,9 +1,10 @@
 // indexedDBStore in headless Debian Chromium (playwright-core), against the emulator: what a
 // page leaves (reloaded, closed while hidden) the next page of the origin sends; two tabs on
 // one store never send a log twice, with the emulator failing half the requests; IndexedDB
-// missing or over quota falls back to memory, reported once. The page is served from one
-// loopback origin, the emulator is another. No timed assertion: every wait polls for the
-// expected state with a bounded deadline.
+// missing or over quota falls back to memory, reported once; what the tracker drops at
+// pagehide (beyond the keep-alive budget) before it was written stays for the next page. The
+// page is served from one loopback origin, the emulator is another. No timed assertion: every
+// wait polls for the expected state with a bounded deadline.
 import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
@@ -227,6 +228,39 @@ describe.skipIf(skip)('indexedDBStore in Chromium', () => {
     expect([...seen.keys()].sort()).toEqual(ids(200, 'a'))
     expect([...seen.values()].every((n) => n === 1)).toBe(true)
     expect(await stats(b)).toMatchObject({ pushed: 200, sent: 200 })
+    await b.context().close()
+  })
+
+  it("logs the tracker drops at pagehide ('unload') before they were written stay for the next page", async () => {
+    const port = await freePort()
+    const endpoint = `http://localhost:${port}`
+    // A keep-alive budget of a few logs: most of the 300 are dropped at pagehide.
+    const options = { ...fast, lingerMs: 60_000, unloadBudgetBytes: 500 }
+    const a = await openPage(browser!, endpoint, options)
+    await a.evaluate(() => (window as any).store.flush())
+    // In one task: pushed (not yet written: the store writes on the next frame), then the
+    // page goes away. The event is dispatched by hand so that the page outlives it: without
+    // the store's own pagehide listener, the tracker's 'unload' drops would delete the logs
+    // from its pending writes (and, once written, from the database) before the page dies.
+    const unloadDrops = await a.evaluate(() => {
+      const w = window as any
+      w.pushMany(300)
+      dispatchEvent(new PageTransitionEvent('pagehide', { persisted: false }))
+      return w.events.drops
+        .filter((d: { reason: string }) => d.reason === 'unload')
+        .reduce((n: number, d: { count: number }) => n + d.count, 0)
+    })
+    expect(unloadDrops).toBeGreaterThan(200)
+    await a.evaluate(() => (window as any).store.flush())
+    await a.close({ runBeforeUnload: false })
+    const emu = await emulator(port)
+    // A page of the same context (the same IndexedDB): it claims what the closed one left.
+    const b = await openPage(a, endpoint, fast)
+    await until('300 logs at the emulator', () => emu.logs().length >= 300, 10_000)
+    expect(await b.evaluate(() => (window as any).tracker.flush())).toBe(true)
+    const seen = arrivals(emu)
+    expect([...seen.keys()].sort()).toEqual(ids(300))
+    expect([...seen.values()].every((n) => n === 1)).toBe(true)
     await b.context().close()
   })
 
