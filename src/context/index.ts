@@ -9,7 +9,7 @@
 import type { LogInput, PushOptions, Tracker } from '../core.js'
 import { checkKey, sessionOf, type SessionOptions } from './session.js'
 
-export type { SessionOptions } from './session.js'
+export type { SessionOptions, SessionStorage } from './session.js'
 
 /** Options of `withContext`. */
 export interface ContextOptions {

@@ -69,7 +69,8 @@ describe('sls-webtrack CLI', () => {
     const bad = run(tsx, [cli, 'nope'])
     expect(bad.status).toBe(2)
     expect(bad.out).toContain('unknown command')
-  })
+    // Six tsx processes, each compiling the CLI: seconds apiece on a loaded 2-core machine.
+  }, 90_000)
 
   it('send into serve: good lines arrive and are printed, a bad line is reported by number, exit 1', async () => {
     const serve = startServe()
