@@ -82,6 +82,17 @@ export default defineConfig([
     platform: 'neutral',
   },
   {
+    // The script-tag build (issue 16): one minified IIFE, `dist/sls-webtrack.global.js` (tsup
+    // names an IIFE `[name].global.js`), defining the `SLS_WEBTRACK` global. A build of its own,
+    // so that no chunk of the client entries moves; everything it needs is inside.
+    entry: { 'sls-webtrack': 'src/global/index.ts' },
+    format: ['iife'],
+    minify: true,
+    sourcemap: true,
+    target: 'es2020',
+    platform: 'browser',
+  },
+  {
     entry: { 'sign-client': 'src/sign/authenticated.ts' },
     // The signer is `sign`'s: imported from it, not bundled twice (a cycle, which neither
     // module touches while it loads).

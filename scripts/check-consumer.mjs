@@ -52,8 +52,25 @@ const imports = [
   ['sls-webtrack/emulator', ['startEmulator'], ['Emulator', 'EmulatorLogRecord', 'EmulatorRequestRecord']],
   [
     'sls-webtrack/sign',
-    ['createClient', 'createTracker', 'CredentialsError', 'signRequest', 'contentMd5', 'stringToSign'],
-    ['ClientOptions', 'TrackerOptions', 'CredentialsProvider', 'TemporaryCredentials', 'SignCredentials', 'SignInput', 'SignedHeaders'],
+    // Named as the main entry's: aliased, as an application importing both would.
+    [
+      'createClient as createSignedClient',
+      'createTracker as createSignedTracker',
+      'CredentialsError',
+      'signRequest',
+      'contentMd5',
+      'stringToSign',
+    ],
+    [
+      'ClientOptions as SignedClientOptions',
+      'TrackerOptions as SignedTrackerOptions',
+      'SignOptions',
+      'CredentialsProvider',
+      'TemporaryCredentials',
+      'SignCredentials',
+      'SignInput',
+      'SignedHeaders',
+    ],
   ],
   ['sls-webtrack/persist', ['fileStore', 'JournalError'], ['FileQueueStore', 'FileStoreOptions']],
   ['sls-webtrack/otel', ['createExporter', 'toLog'], ['SlsLogRecordExporter', 'ExporterOptions', 'LogMapping', 'ExportResult']],
@@ -78,7 +95,10 @@ function header(esm, browser = false) {
         const [member, , local = member] = spec.split(' ')
         return `import ${local} = ${ns}.${member}`
       }
-      const typeAlias = (name) => `type ${name} = ${ns}.${name}`
+      const typeAlias = (spec) => {
+        const [member, , local = member] = spec.split(' ')
+        return `type ${local} = ${ns}.${member}`
+      }
       return [`import ${ns} = require('${entry}')`, ...values.map(alias), ...types.map(typeAlias)].join('\n')
     })
     .join('\n')
@@ -182,7 +202,15 @@ export async function main(): Promise<number> {
   tracker.push({ event: 'view' })
   const stats: TrackerStats = tracker.stats()
   await tracker[Symbol.asyncDispose]()
-  return result.logs + codecs.length + block.length + stats.sent
+  // Signed writes, context and consent, as a page uses them.
+  const credentials: CredentialsProvider = async () => ({ accessKeyId: 'id', accessKeySecret: 's', securityToken: 't', expiration: Date.now() + 3_600_000 })
+  const signedOptions: SignedTrackerOptions = { ...options, logstore: 'web', credentials }
+  const page = withContext(withConsent(createSignedTracker(signedOptions)), { session: { storage: localStorage } })
+  page.setContext('release', '1.0.0')
+  page.setTrackingConsent('granted')
+  const signed = createSignedClient({ ...options, logstore: 'web', credentials: { accessKeyId: 'id', accessKeySecret: 's' } })
+  await page.close()
+  return result.logs + codecs.length + block.length + stats.sent + page.stats().held + signed.limits.maxLogs
 }
 `
 

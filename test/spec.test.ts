@@ -182,7 +182,7 @@ describe('npm run generate:watch', () => {
 
 describe('type check', () => {
   it('src/, generated/ and test/ type-check', () => {
-    const r = run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.test.json'])
+    const r = run(bin('tsc'), ['--noEmit', '-p', 'tsconfig.test.json'], { timeoutMs: 180_000 })
     expect(r.status, r.out).toBe(0)
-  })
+  }, 180_000)
 })

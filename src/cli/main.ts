@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import type { CompressionName } from '../index.js'
+import { ENV, envCredentials, refuseSecretFlags, requiredEnvCredentials } from './credentials.js'
 import { demo } from './demo.js'
 import { required, UsageError, wholeNumber } from './flags.js'
 import { visible } from './format.js'
@@ -29,12 +30,14 @@ Usage: sls-webtrack <command> [options]
 
 Commands:
   serve   run the local web-tracking emulator and print accepted logs
-  send    send NDJSON logs (one JSON object per line) to a Logstore
+  send    send NDJSON logs (one JSON object per line) to a Logstore; signed when
+          ${ENV.id} and ${ENV.secret} are set in the environment
   demo    send 10 000 web-page logs to an embedded emulator and show what it stored
 
 Options: --help (for each command), --version`,
   serve: `Usage: sls-webtrack serve [--port 4318] [--host 127.0.0.1] [--store logs.ndjson] [--quiet]
                           [--max-records ${SERVE_DEFAULTS.maxRecords}] [--max-connections ${SERVE_DEFAULTS.maxConnections}]
+                          [--logstore L]... [--require-credentials]
 
 Runs the emulator of the /track endpoint. Clients use http://localhost:<port> as the endpoint;
 the project is the first host label (http://<project>.localhost:<port>). Prints one line per
@@ -44,14 +47,26 @@ stops it.
   --store FILE           append accepted logs to FILE as NDJSON (created with mode 0600)
   --max-records N        logs and requests kept in memory, the newest N of each (0–1000000)
   --max-connections N    connections open at once; more are closed at once (1–65535)
-  --host ADDRESS         a non-loopback address opens the emulator to the network (warned)`,
+  --host ADDRESS         a non-loopback address opens the emulator to the network (warned)
+  --logstore L           serve only these Logstores (repeat it); any other is 404 LogStoreNotExist
+  --require-credentials  refuse anonymous writes (/track) on the --logstore Logstores with
+                         401 Unauthorized: only writes signed with the key in the environment
+                         are stored (the same variables as for send)
+
+Signed writes are checked against ${ENV.id}, ${ENV.secret} and, for STS
+credentials, ${ENV.token}, when they are set; without them every signed write is refused.`,
   send: `Usage: sls-webtrack send --project P --endpoint E --logstore L [--topic T] [--source S]
                          [--tag k=v]... [--compression ${COMPRESSION_NAMES.join('|')}] [file | -]
 
 Reads NDJSON (one log object per line) from the file, or stdin for '-' or no file, and sends it.
 A bad line (not JSON, not UTF-8, over the 3 MiB request limit, or refused) is reported with its
 line number and skipped. After ${STOP_AFTER_UNREACHABLE} batches in a row that cannot reach the service, it stops and
-lists the lines not sent. Exits 1 if any line was skipped or not sent.`,
+lists the lines not sent. Exits 1 if any line was skipped or not sent.
+
+Signed writes: with ${ENV.id} and ${ENV.secret} set in the environment (and
+${ENV.token} for STS temporary credentials), every request is signed, so that the
+Logstore need not accept anonymous writes. Credentials are never taken from flags, which land in
+shell history: a flag such as --access-key-secret is refused.`,
   demo: `Usage: sls-webtrack demo [--count 10000]
 
 Starts an embedded emulator, sends a realistic batch with LZ4 through the client, prints what
@@ -69,8 +84,14 @@ function runServe(args: string[]): Promise<number> {
       quiet: { type: 'boolean' },
       'max-records': { type: 'string', default: String(SERVE_DEFAULTS.maxRecords) },
       'max-connections': { type: 'string', default: String(SERVE_DEFAULTS.maxConnections) },
+      logstore: { type: 'string', multiple: true },
+      'require-credentials': { type: 'boolean' },
     },
   })
+  const requireCredentials = values['require-credentials'] ?? false
+  if (requireCredentials && !values.logstore?.length) {
+    throw new UsageError('--require-credentials: name the Logstores to secure with --logstore')
+  }
   return serve({
     port: wholeNumber('port', values.port, 'a port number', 0, 65535),
     host: values.host,
@@ -78,6 +99,9 @@ function runServe(args: string[]): Promise<number> {
     quiet: values.quiet ?? false,
     maxRecords: wholeNumber('max-records', values['max-records'], 'a number of records', 0, 1_000_000),
     maxConnections: wholeNumber('max-connections', values['max-connections'], 'a number of connections', 1, 65535),
+    logstores: values.logstore,
+    credentials: requireCredentials ? requiredEnvCredentials('--require-credentials') : envCredentials(),
+    requireCredentials,
   })
 }
 
@@ -119,6 +143,7 @@ function runSend(args: string[]): Promise<number> {
     tags,
     compression: compression as CompressionName,
     file: positionals[0] ?? '-',
+    credentials: envCredentials(),
   })
 }
 
@@ -142,6 +167,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2
   }
   try {
+    // Before anything else, help included: a secret typed as a flag is refused at once.
+    refuseSecretFlags(rest)
     if (rest.includes('--help') || rest.includes('-h')) {
       process.stdout.write(HELP[command] + '\n')
       return 0

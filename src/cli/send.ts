@@ -2,7 +2,7 @@
 // not UTF-8, longer than a request may be, or refused by the client) is reported with its
 // number and skipped; the rest still go. When the service cannot be reached for several
 // batches in a row, it stops and says which lines were not sent. The exit code says whether
-// anything was skipped or not sent.
+// anything was skipped or not sent. With credentials, every request is a signed write.
 import { createReadStream } from 'node:fs'
 import {
   createClient,
@@ -18,6 +18,7 @@ import {
   type PreparedLog,
   type Target,
 } from '../index.js'
+import { createClient as createSignedClient, type SignCredentials } from '../sign/index.js'
 import { bytes, plural, visible } from './format.js'
 import { inputLines, type InputLine } from './lines.js'
 import { localhostFetch } from './localhost-fetch.js'
@@ -31,6 +32,8 @@ export interface SendCommandOptions {
   tags: Record<string, string>
   compression: CompressionName
   file: string
+  /** When set, every request is signed with them (from the environment: credentials.ts). */
+  credentials?: SignCredentials | undefined
 }
 
 /** Batches in a row that fail to reach the service (after the client's retries) before `send` gives up. */
@@ -223,7 +226,7 @@ export async function sendCommand(
   stdin: NodeJS.ReadableStream = process.stdin,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const client = createClient({
+  const options = {
     project: opts.project,
     endpoint: opts.endpoint,
     logstore: opts.logstore,
@@ -232,7 +235,8 @@ export async function sendCommand(
     tags: opts.tags,
     compression: opts.compression,
     fetch: localhostFetch(opts.endpoint),
-  })
+  }
+  const client = opts.credentials ? createSignedClient({ ...options, credentials: opts.credentials }) : createClient(options)
   const input = (opts.file === '-' ? stdin : createReadStream(opts.file)) as AsyncIterable<Uint8Array | string>
   const run = new SendRun(client, err)
   const limits = client.limits

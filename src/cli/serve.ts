@@ -3,6 +3,8 @@
 // connection on stderr. Memory stays bounded: the emulator keeps only the newest
 // `maxRecords` records, and at most `maxConnections` connections are open.
 import { startEmulator } from '../emulator/index.js'
+import type { SignCredentials } from '../sign/index.js'
+import { ENV } from './credentials.js'
 import { logLine, plural, requestLine, visible } from './format.js'
 
 export interface ServeOptions {
@@ -14,6 +16,12 @@ export interface ServeOptions {
   maxRecords: number
   /** Connections open at once. */
   maxConnections: number
+  /** The Logstores that exist; default: any well-formed name. */
+  logstores?: readonly string[] | undefined
+  /** The key signed writes are checked against; without it, every signed write is refused. */
+  credentials?: SignCredentials | undefined
+  /** Refuse anonymous writes (`/track`) on `logstores`: only signed writes are stored. */
+  requireCredentials?: boolean
 }
 
 /** Defaults of `serve`'s bounds (documented in its help). */
@@ -30,6 +38,16 @@ function startFailure(error: unknown, opts: ServeOptions): unknown {
   const e = error as Partial<NodeJS.ErrnoException> | null | undefined
   if (e?.syscall !== 'listen') return error
   return new Error(`cannot listen on ${opts.host} port ${opts.port}: ${e.code ?? String(e.message)}`, { cause: error })
+}
+
+/** What the banner says of signed and anonymous writes; never a key, a secret or a token. */
+function authLines(opts: ServeOptions): string {
+  const logstores = opts.logstores?.map((l) => visible(l)).join(', ')
+  const served = logstores ? `  Logstores: ${logstores} (any other is answered 404 LogStoreNotExist)\n` : ''
+  if (!opts.credentials) return served
+  const signed = `  signed writes: checked against the key in ${ENV.id}${opts.credentials.securityToken ? ` and ${ENV.token}` : ''}\n`
+  const anonymous = opts.requireCredentials ? `  anonymous writes (/track): refused with 401 Unauthorized on ${logstores!}\n` : ''
+  return served + signed + anonymous
 }
 
 /** Runs until SIGINT/SIGTERM, then closes cleanly. Resolves with the exit code. */
@@ -50,6 +68,9 @@ export async function serve(
     store: opts.store,
     maxRecords: opts.maxRecords,
     maxConnections: opts.maxConnections,
+    logstores: opts.logstores,
+    credentials: opts.credentials && [opts.credentials],
+    secured: opts.requireCredentials ? opts.logstores : undefined,
     onLog: opts.quiet ? undefined : (rec) => out.write(`${logLine(rec)}\n`),
     onRequest: (rec) => {
       if (rec.status !== 200) err.write(`${requestLine(rec)}\n`)
@@ -69,6 +90,7 @@ export async function serve(
     `sls-webtrack emulator listening on ${emu.endpoint}\n` +
       `  endpoint for clients: ${emu.endpoint}   (project = first host label, e.g. http://my-project.localhost:${emu.port})\n` +
       (opts.store ? `  storing accepted logs in ${visible(opts.store)}\n` : '') +
+      authLines(opts) +
       '  Ctrl-C to stop\n',
   )
   await stopped

@@ -64,7 +64,7 @@ export interface ConsentTracker extends Tracker {
  * tracker.push({ event: 'view' }) // held
  * tracker.setTrackingConsent('granted') // sent from now on, the held log first
  */
-export function withConsent<T extends Tracker>(tracker: T, options: ConsentOptions = {}): T & ConsentTracker {
+export function withConsent<T extends Tracker>(tracker: T, options: ConsentOptions = {}): ConsentTracker & T {
   let consent = checkConsent(options.trackingConsent ?? 'not-granted')
   const maxHeld = options.maxHeldLogs ?? 1000
   if (!(maxHeld >= 0))
@@ -121,7 +121,7 @@ export function withConsent<T extends Tracker>(tracker: T, options: ConsentOptio
     },
   }
   // The tracker stays the prototype: its getters and methods are reached as they are.
-  return Object.create(tracker, Object.getOwnPropertyDescriptors(own)) as T & typeof own
+  return Object.create(tracker, Object.getOwnPropertyDescriptors(own)) as ConsentTracker & T
 }
 
 function checkConsent(value: unknown): TrackingConsent {

@@ -9,7 +9,7 @@
 import type { LogInput, PushOptions, Tracker } from '../core.js'
 import { checkKey, sessionOf, type SessionOptions } from './session.js'
 
-export type { SessionOptions } from './session.js'
+export type { SessionOptions, SessionStorage } from './session.js'
 
 /** Options of `withContext`. */
 export interface ContextOptions {
@@ -39,7 +39,8 @@ export interface ContextTracker extends Tracker {
  * Wraps `tracker` so that each log pushed from now on carries the context: the keys of
  * `setContext`, then the session id (under `session.key`), then the log's own keys, each
  * overriding the one before. The wrapper is the tracker in every other respect (`flush`,
- * `close`, `stats`…), and it composes: `withConsent(withContext(tracker))`.
+ * `close`, `stats`…), and it composes: `withContext(withConsent(tracker))` reads the context
+ * at push, `withConsent(withContext(tracker))` when consent releases the log.
  * @throws ValidationError for a bad key in `context` or a bad session option, at once.
  * @example
  * const tracker = withContext(createTracker({ project, endpoint, logstore }), { session: true })

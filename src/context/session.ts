@@ -16,9 +16,15 @@ export interface SessionOptions {
    * Where the session is kept between pages (`localStorage`, `sessionStorage`, or your own):
    * one session per origin. Default: in memory, one session per wrapper.
    */
-  storage?: Pick<Storage, 'getItem' | 'setItem'>
+  storage?: SessionStorage
   /** The storage key. Default `'sls-webtrack.session'`. */
   storageKey?: string
+}
+
+/** What `session.storage` needs of `localStorage`: its type spelled out, so that a consumer without the DOM lib compiles. */
+export interface SessionStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
 }
 
 interface State {

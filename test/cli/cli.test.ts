@@ -27,10 +27,11 @@ function capture(isTTY = false): Writable & { text(): string } {
   return Object.assign(stream, { isTTY, text: () => text })
 }
 
-function startServe(args: string[] = []) {
+function startServe(args: string[] = [], env: Record<string, string> = {}) {
   // node itself (not the tsx wrapper, which does not pass SIGKILL on): nothing outlives the tests.
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', '--port', '0', ...args], {
     cwd: root,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)
@@ -69,7 +70,8 @@ describe('sls-webtrack CLI', () => {
     const bad = run(tsx, [cli, 'nope'])
     expect(bad.status).toBe(2)
     expect(bad.out).toContain('unknown command')
-  })
+    // Six tsx processes, each compiling the CLI: seconds apiece on a loaded 2-core machine.
+  }, 90_000)
 
   it('send into serve: good lines arrive and are printed, a bad line is reported by number, exit 1', async () => {
     const serve = startServe()
@@ -485,5 +487,99 @@ describe('send: an unreachable service', () => {
     } finally {
       await emu.close()
     }
+  })
+})
+
+describe('signed writes: credentials from the environment', () => {
+  const KEY = { SLS_ACCESS_KEY_ID: 'STS.cliTest', SLS_ACCESS_KEY_SECRET: 'cli-secret-0123', SLS_SECURITY_TOKEN: 'cli-token-4567' }
+  // The variables cleared, so that a developer's own never leak into a test.
+  const NONE = { SLS_ACCESS_KEY_ID: '', SLS_ACCESS_KEY_SECRET: '', SLS_SECURITY_TOKEN: '' }
+  const send = (endpoint: string, env: Record<string, string>, input: string) =>
+    run(tsx, [cli, 'send', '--project', 'cli-sign', '--endpoint', endpoint, '--logstore', 'web', '--compression', 'lz4', '-'], {
+      env: { ...NONE, ...env },
+      input,
+    })
+
+  it('serve --require-credentials stores signed sends and refuses a wrong secret, a wrong token and anonymous writes', async () => {
+    const serve = startServe(['--logstore', 'web', '--require-credentials'], KEY)
+    const endpoint = await serve.endpoint
+    expect(serve.err()).toContain('anonymous writes (/track): refused with 401 Unauthorized on web')
+    const good = send(endpoint, KEY, '{"n":"1"}\n{"n":"2"}\n')
+    expect(good.status, good.out).toBe(0)
+    expect(good.out).toMatch(/2 logs sent in 1 request/)
+    const wrongSecret = send(endpoint, { ...KEY, SLS_ACCESS_KEY_SECRET: 'not-the-secret' }, '{"n":"3"}\n')
+    expect(wrongSecret.status).toBe(1)
+    expect(wrongSecret.out).toMatch(/error: 1 log not sent \(line 1\): 401 SignatureNotMatch/)
+    const wrongToken = send(endpoint, { ...KEY, SLS_SECURITY_TOKEN: 'stale-token' }, '{"n":"4"}\n')
+    expect(wrongToken.out).toMatch(/401 Unauthorized: The security token you provided is invalid/)
+    const anonymous = send(endpoint, {}, '{"n":"5"}\n')
+    expect(anonymous.status).toBe(1)
+    expect(anonymous.out).toMatch(/401 Unauthorized: Web tracking is switched off for logstore web/)
+    await until(
+      () =>
+        serve
+          .err()
+          .split('\n')
+          .filter((l) => l.includes('rejected 401')).length === 3,
+      'three refusals',
+    )
+    serve.child.kill('SIGINT')
+    expect(await serve.exited).toBe(0)
+    expect(serve.out().match(/cli-sign\/web n=\d/g)).toEqual(['cli-sign/web n=1', 'cli-sign/web n=2'])
+    expect(serve.err()).toContain('stopped: 2 logs accepted from 4 requests (3 rejected)')
+  })
+
+  it('serve without --require-credentials still accepts anonymous writes, and signed ones with the key', async () => {
+    const serve = startServe([], { ...KEY, SLS_SECURITY_TOKEN: '' })
+    const endpoint = await serve.endpoint
+    const key = { SLS_ACCESS_KEY_ID: KEY.SLS_ACCESS_KEY_ID, SLS_ACCESS_KEY_SECRET: KEY.SLS_ACCESS_KEY_SECRET }
+    expect(send(endpoint, key, '{"n":"1"}\n').status).toBe(0)
+    expect(send(endpoint, {}, '{"n":"2"}\n').status).toBe(0)
+    await until(() => serve.out().includes('n=2'), 'both logs')
+    serve.child.kill('SIGINT')
+    await serve.exited
+  })
+
+  it.each([
+    ['--access-key-secret=s3cr3t-value'],
+    ['--access-key-id', 'LTAI-value'],
+    ['--security-token', 's3cr3t-value'],
+    ['--secret', 's3cr3t-value'],
+    ['--token=s3cr3t-value'],
+  ])('%s is refused in plain words, without repeating the value (exit 2)', async (...flag) => {
+    for (const command of ['send', 'serve']) {
+      const r = await mainCaptured([command, ...flag, '--project', 'p-1'])
+      expect(r.code).toBe(2)
+      expect(r.out).toContain(
+        `sls-webtrack ${command}: ${flag[0].split('=')[0]!}: credentials are never taken from flags, which land in shell history; ` +
+          'set SLS_ACCESS_KEY_ID, SLS_ACCESS_KEY_SECRET and, for STS temporary credentials, SLS_SECURITY_TOKEN in the environment',
+      )
+      expect(r.out).not.toContain('value')
+    }
+  })
+
+  it('half a pair in the environment is a usage error naming the missing variable', async () => {
+    const stub = (env: Record<string, string>) => Object.entries(env).forEach(([k, v]) => vi.stubEnv(k, v))
+    try {
+      stub({ ...NONE, SLS_ACCESS_KEY_ID: 'STS.only' })
+      const r = await mainCaptured(['send', '--project', 'p-1', '--endpoint', 'http://localhost:1', '--logstore', 'web'])
+      expect(r.code).toBe(2)
+      expect(r.out).toContain('sls-webtrack send: SLS_ACCESS_KEY_SECRET not set: set SLS_ACCESS_KEY_ID, SLS_ACCESS_KEY_SECRET and')
+      stub(NONE)
+      const noKey = await mainCaptured(['serve', '--logstore', 'web', '--require-credentials'])
+      expect(noKey.code).toBe(2)
+      expect(noKey.out).toContain('sls-webtrack serve: --require-credentials: no credentials in the environment; set SLS_ACCESS_KEY_ID')
+      const noLogstore = await mainCaptured(['serve', '--require-credentials'])
+      expect(noLogstore.out).toContain('sls-webtrack serve: --require-credentials: name the Logstores to secure with --logstore')
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  it('the help names the variables, and the refusal of flags', () => {
+    const r = run(tsx, [cli, 'send', '--help'])
+    expect(r.out).toContain('SLS_ACCESS_KEY_ID and SLS_ACCESS_KEY_SECRET set in the environment')
+    expect(r.out).toContain('a flag such as --access-key-secret is refused')
+    expect(run(tsx, [cli, 'serve', '--help']).out).toContain('--require-credentials')
   })
 })

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { root } from '../support/run.js'
 
-const PUBLIC = ['../index.js', '../core.js', '../emulator/index.js']
+const PUBLIC = ['../index.js', '../core.js', '../emulator/index.js', '../sign/index.js']
 
 describe('src/cli/', () => {
   it('imports only the public entries, its own modules and Node built-ins', () => {

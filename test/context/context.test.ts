@@ -158,18 +158,27 @@ describe('withConsent', () => {
     expect(() => t.setTrackingConsent('yes' as 'granted')).toThrow(ValidationError)
   })
 
-  it('close drops what is still held, counted; composes with withContext', async () => {
+  it('close drops what is still held, counted; composes with withContext in either order', async () => {
     const drops: number[] = []
-    const t = withConsent(withContext(tracker(), { context: { app: 'shop' } }), { onDrop: (n) => drops.push(n) })
+    // Context outside: read at push, so a held log keeps the context of its push.
+    const t = withContext(withConsent(tracker(), { onDrop: (n) => drops.push(n) }), { context: { app: 'shop' } })
     t.push({ i: 0 })
     t.setContext('user', 'u')
     t.setTrackingConsent('granted')
     t.push({ i: 1 })
     expect(await t.flush()).toBe(true)
     expect(wire()).toEqual([
-      { app: 'shop', user: 'u', i: '0' },
+      { app: 'shop', i: '0' },
       { app: 'shop', user: 'u', i: '1' },
     ])
+    // Consent outside: the context is read when consent releases the log.
+    emu.clear()
+    const c = withConsent(withContext(tracker(), { context: { app: 'shop' } }))
+    c.push({ i: 2 })
+    c.setContext('user', 'v')
+    c.setTrackingConsent('granted')
+    expect(await c.flush()).toBe(true)
+    expect(wire()).toEqual([{ app: 'shop', user: 'v', i: '2' }])
     t.setTrackingConsent('not-granted')
     const u = withConsent(tracker())
     u.push([{ i: 2 }, { i: 3 }])

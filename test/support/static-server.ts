@@ -23,6 +23,8 @@ export interface StaticFile {
   body: string
   /** Response headers besides the content type; default `cache-control: no-store`. */
   headers?: Record<string, string>
+  /** Called at each request; the file is served once its promise settles: the test decides when it arrives. */
+  hold?: () => Promise<unknown>
 }
 
 export interface StaticServer {
@@ -44,7 +46,9 @@ export async function serveStatic(routes: Record<string, StaticFile>): Promise<S
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return
     }
-    res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', ...file.headers }).end(file.body)
+    const serve = () => res.writeHead(200, { 'content-type': file.type, 'cache-control': 'no-store', ...file.headers }).end(file.body)
+    if (file.hold) void file.hold().finally(serve)
+    else serve()
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
