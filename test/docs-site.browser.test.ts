@@ -19,7 +19,10 @@
 //   whose entries off the server are requests leaving it. Not seen there: what the browser
 //   itself logs to its console (a CSP report, a deprecation), a failed request that neither
 //   reaches the server nor has an element to fire `error` on (a `url()` of a stylesheet off the
-//   server still shows in resource timing), and requests are not blocked, only reported.
+//   server still shows in resource timing), and requests are not blocked, only reported. WebKit
+//   has no resource timing entry for a request that failed (a fetch of an unresolvable host, as
+//   seen with one planted); Firefox has. A planted console error, rejected promise, missing
+//   image and broken link were each reported in both.
 // Each engine also checks the DOM: a link back to the index on every page, the navigation of
 // every kind of page, TypeDoc's toolbar, and the guides in reading order.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
@@ -296,7 +299,8 @@ for (const name of ['firefox', 'webkit'] as const)
       expect(crawl.visited.size + crawl.notFollowed.length, 'pages reached').toBeGreaterThan(50)
       // Every path the walk asked for, attributed to a page or not (a late request of the last one).
       const all = [...missing(0).map((p) => server!.origin + p), ...unserved].map((url) => `404 at the server: ${url}`)
-      expect([...new Set([...crawl.problems, ...all])].map(crawl.linked)).toEqual([])
+      const late = [...new Set(all)].filter((a) => !crawl.problems.some((p) => p.endsWith(`: ${a}`)))
+      expect([...crawl.problems, ...late].map(crawl.linked)).toEqual([])
     }, 600_000)
 
     const driver = (): Driver => ({ goto: (url) => page.goto(url), evaluate: (fn, arg) => page.evaluate(fn, arg) })
