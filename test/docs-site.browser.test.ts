@@ -8,8 +8,7 @@
 // What each engine can observe, and so what it checks:
 // - Chromium (Playwright's launch): the page's console, its uncaught errors, every response and
 //   every failed request as events, and every request through a route that blocks those
-//   leaving the server. Its walk also checks that no code line wraps (a layout check: fonts
-//   differ between engines, so only Chromium's layout is held to it).
+//   leaving the server.
 // - Firefox and WebKit (test/support/engines.ts): WebKitWebDriver has no console or network
 //   events, so both learn it the same way, from the server and from the page. The server is
 //   told every path it was asked for: one it does not serve is a 404 there. Each HTML page is
@@ -23,7 +22,9 @@
 //   has no resource timing entry for a request that failed (a fetch of an unresolvable host, as
 //   seen with one planted); Firefox has. A planted console error, rejected promise, missing
 //   image and broken link were each reported in both.
-// Each engine also checks the DOM: a link back to the index on every page, the navigation of
+// Each engine also checks the DOM and its layout: a link back to the index and no code line
+// that wraps on every page it loads (Chromium at 1280×800; Firefox and WebKit at their drivers'
+// default window size), the navigation of
 // every kind of page, TypeDoc's toolbar, and the guides in reading order.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { extname, join, relative } from 'node:path'
@@ -278,7 +279,8 @@ for (const name of ['firefox', 'webkit'] as const)
             () => page.evaluate(() => !document.querySelector('#tsd-nav-container') || !!document.querySelector('#tsd-nav-container a')),
             60_000,
           )
-          const { read, seen, offServer } = await page.evaluate(readProbedPage, home)
+          const read = await page.evaluate(readPage, home)
+          const { seen, offServer } = await page.evaluate(readProbe)
           const problems = [
             ...seen,
             ...offServer.map((u) => `request off the server: ${u}`),
@@ -301,6 +303,7 @@ for (const name of ['firefox', 'webkit'] as const)
       const all = [...missing(0).map((p) => server!.origin + p), ...unserved].map((url) => `404 at the server: ${url}`)
       const late = [...new Set(all)].filter((a) => !crawl.problems.some((p) => p.endsWith(`: ${a}`)))
       expect([...crawl.problems, ...late].map(crawl.linked)).toEqual([])
+      expect(crawl.wrapped).toEqual([])
     }, 600_000)
 
     const driver = (): Driver => ({ goto: (url) => page.goto(url), evaluate: (fn, arg) => page.evaluate(fn, arg) })
@@ -390,21 +393,11 @@ function readPage(home: string): PageRead {
   return { links, backHome, codeLinesWrapped }
 }
 
-/**
- * Runs in a page served with `PROBE`: its links and way home (layout is not checked: only
- * Chromium's is held to unwrapped code lines), what the probe recorded, and the resources it
- * loaded from anywhere but its own origin.
- */
-function readProbedPage(home: string): { read: PageRead; seen: string[]; offServer: string[] } {
-  const links = [...document.querySelectorAll<HTMLAnchorElement | HTMLAreaElement>('a[href], area[href]')].map((a) => a.href)
-  const backHome = links.some((l) => l.split('#')[0] === home || l.split('#')[0] === `${home}index.html`)
+/** Runs in a page served with `PROBE`: what the probe recorded, and the resources loaded from anywhere but the page's origin. */
+function readProbe(): { seen: string[]; offServer: string[] } {
   const offServer = performance
     .getEntriesByType('resource')
     .map((e) => e.name)
     .filter((u) => !u.startsWith(`${location.origin}/`) && !u.startsWith('data:'))
-  return {
-    read: { links, backHome, codeLinesWrapped: [] },
-    seen: [...((window as any).__problems ?? ['the probe did not run'])],
-    offServer,
-  }
+  return { seen: [...((window as any).__problems ?? ['the probe did not run'])], offServer }
 }
