@@ -36,11 +36,13 @@ export async function launchChromium(): Promise<Browser> {
  * A Chromium a test starts itself, connected over CDP without Playwright's default overrides:
  * no focus emulation, so that a minimised window makes its pages really hidden.
  */
-export async function startOwnChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
+export async function startOwnChromium({ backForwardCache = false } = {}): Promise<{ browser: Browser; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'tracker-chromium-'))
-  // No back/forward cache, as with Playwright's launch(): a page that navigates away is
-  // unloaded, and its regular requests cancelled, rather than frozen with them in flight.
-  const args = [...CHROMIUM_ARGS, '--disable-back-forward-cache', '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank']
+  // By default no back/forward cache, as with Playwright's launch(): a page that navigates away
+  // is unloaded, and its regular requests cancelled, rather than frozen with them in flight.
+  // The engine harness keeps it, as real users have it.
+  const cache = backForwardCache ? [] : ['--disable-back-forward-cache']
+  const args = [...CHROMIUM_ARGS, ...cache, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank']
   const proc: ChildProcess = spawn(CHROMIUM, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   })

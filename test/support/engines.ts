@@ -12,15 +12,12 @@
 // not hide the page there). WebKitWebDriver exposes no console or network events, so scenarios
 // learn everything from the page itself (`evaluate`) and from the servers they start.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type Browser as PwBrowser, type Page as PwPage } from 'playwright-core'
+import type { Page as PwPage } from 'playwright-core'
 import puppeteer, { type Browser as PpBrowser, type Page as PpPage } from 'puppeteer-core'
 import { Builder, type WebDriver } from 'selenium-webdriver'
 import { FIREFOX, MINIBROWSER, WEBKIT_DRIVER, XVFB_RUN } from '../../scripts/provision.mjs'
-import { CHROMIUM, CHROMIUM_ARGS } from './browser.js'
+import { startOwnChromium } from './browser.js'
 import { requireInstalled, skipWithout } from './run.js'
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit'
@@ -96,7 +93,7 @@ function hiddenWaiter(evaluate: EnginePage['evaluate']): () => Promise<void> {
 // ---- Chromium -------------------------------------------------------------------------------
 
 async function launchChromiumOverCdp(): Promise<Engine> {
-  const own = await startOwnChromium()
+  const own = await startOwnChromium({ backForwardCache: true })
   const context = own.browser.contexts()[0]!
   return {
     name: 'chromium',
@@ -131,56 +128,6 @@ function chromiumPage(page: PwPage, minimise: () => Promise<void>): EnginePage {
   }
 }
 
-/** A Chromium started here, connected over CDP without Playwright's default overrides. */
-async function startOwnChromium(): Promise<{ browser: PwBrowser; close(): Promise<void> }> {
-  const profile = mkdtempSync(join(tmpdir(), 'engines-chromium-'))
-  const args = [...CHROMIUM_ARGS, '--remote-debugging-port=0', `--user-data-dir=${profile}`, 'about:blank']
-  const proc: ChildProcess = spawn(CHROMIUM, args, { stdio: ['ignore', 'ignore', 'pipe'] })
-  const cleanup = async () => {
-    await stopProcess(proc)
-    // Its helper processes may still be writing for a moment; a leftover temp profile is harmless.
-    for (let attempt = 0; attempt < 25; attempt++) {
-      try {
-        rmSync(profile, { recursive: true, force: true })
-        break
-      } catch {
-        await new Promise((r) => setTimeout(r, 200))
-      }
-    }
-  }
-  try {
-    const wsUrl = await new Promise<string>((resolve, reject) => {
-      let err = ''
-      const timer = setTimeout(() => reject(new Error(`no DevTools URL from Chromium: ${err}`)), 30_000)
-      proc.stderr!.on('data', (d) => {
-        err += d
-        const m = /DevTools listening on (ws:\S+)/.exec(err)
-        if (m) {
-          clearTimeout(timer)
-          resolve(m[1]!)
-        }
-      })
-      proc.on('exit', () => reject(new Error(`Chromium exited: ${err}`)))
-    })
-    const browser = await chromium.connectOverCDP(wsUrl, { noDefaults: true })
-    return {
-      browser,
-      async close() {
-        // Browser.close shuts Chromium down cleanly (browser.close() would only disconnect).
-        await browser
-          .newBrowserCDPSession()
-          .then((session) => session.send('Browser.close'))
-          .catch(() => {})
-        await cleanup()
-      },
-    }
-  } catch (error) {
-    await cleanup()
-    throw error
-  }
-}
-
-/** Waits up to 5 s for a process this harness started to exit, then kills it (its group when `group`). */
 async function stopProcess(proc: ChildProcess, group = false): Promise<void> {
   const running = () => proc.exitCode === null && proc.signalCode === null
   if (!running()) return
