@@ -3,14 +3,12 @@
 // from the page's origin only) and a real 404 image; the logs arrive at the emulator, another
 // origin, with the documented keys. The entry is bundled from src/capture/index.ts with
 // esbuild as an IIFE global. No timed assertion: every wait polls with a bounded deadline.
-import { join } from 'node:path'
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { CaptureStats } from '../../src/capture/index.js'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { launchChromium, skipBrowser } from '../support/browser.js'
-import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -61,21 +59,12 @@ describe.skipIf(skip)('capture in Chromium', () => {
   const pages: Page[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(root, 'src/capture/index.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsCapture',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ file: 'src/capture/index.ts' }, 'SlsCapture')
     site = await serveStatic({
       '/': { type: 'text/html', body: page("img-src 'self'") },
       // The tracker's own requests are blocked: each send is a CSP violation and a failure.
       '/closed.html': { type: 'text/html', body: page("connect-src 'self'") },
-      '/capture.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/capture.js': { type: 'text/javascript', body: bundle },
     })
     browser = await launchChromium()
   })

@@ -5,13 +5,12 @@
 // errors (a refused port) makes the tracker offline until its probe finds the emulator. The
 // stretches are bounded by short simulated settings (retry window 200 ms); no timed assertion:
 // every wait polls for a state with a bounded deadline.
-import { build } from 'esbuild'
 import type { Browser, CDPSession, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import type { TrackerStats } from '../../src/tracker/index.js'
 import { launchChromium, skipBrowser } from '../support/browser.js'
-import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -77,19 +76,10 @@ describe.skipIf(skip)('withOffline in Chromium', () => {
   const emulators: Emulator[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'ts' },
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsWebtrack',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ contents: ENTRY }, 'SlsWebtrack')
     site = await serveStatic({
       '/': { type: 'text/html', body: PAGE },
-      '/bundle.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/bundle.js': { type: 'text/javascript', body: bundle },
     })
     browser = await launchChromium()
   })

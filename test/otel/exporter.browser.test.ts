@@ -4,12 +4,12 @@
 // of the documented table; forceFlush and shutdown answer once they are sent. The page's
 // bundle is made with esbuild from src/otel/index.ts and the SDK. No timed assertion.
 import { join } from 'node:path'
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { launchChromium, skipBrowser } from '../support/browser.js'
 import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -34,19 +34,10 @@ describe.skipIf(skip)('the OpenTelemetry exporter in Chromium', () => {
   let page: Page | undefined
 
   beforeAll(async () => {
-    const bundle = await build({
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'js' },
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsOtel',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ contents: ENTRY, loader: 'js' }, 'SlsOtel')
     site = await serveStatic({
       '/': { type: 'text/html', body: '<!doctype html><meta charset="utf-8"><title>otel</title><script src="/otel.js"></script>' },
-      '/otel.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/otel.js': { type: 'text/javascript', body: bundle },
     })
     browser = await launchChromium()
   })

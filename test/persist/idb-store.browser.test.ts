@@ -5,13 +5,12 @@
 // pagehide (beyond the keep-alive budget) before it was written stays for the next page. The
 // page is served from one loopback origin, the emulator is another. No timed assertion: every
 // wait polls for the expected state with a bounded deadline.
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import type { TrackerStats } from '../../src/tracker/index.js'
 import { launchChromium, skipBrowser, startOwnChromium } from '../support/browser.js'
-import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -76,19 +75,10 @@ describe.skipIf(skip)('indexedDBStore in Chromium', () => {
   const emulators: Emulator[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      stdin: { contents: ENTRY, resolveDir: root, loader: 'ts' },
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsWebtrack',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ contents: ENTRY }, 'SlsWebtrack')
     site = await serveStatic({
       '/': { type: 'text/html', body: PAGE },
-      '/bundle.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/bundle.js': { type: 'text/javascript', body: bundle },
     })
     browser = await launchChromium()
   })

@@ -6,13 +6,11 @@
 // (the `Date` header is not exposed to the page: the offset comes from the message), logs
 // pushed right before a navigation (the unload path signs synchronously, keep-alive with a
 // preflight), and the typed refusals. No timed assertion: every wait polls with a deadline.
-import { join } from 'node:path'
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js'
 import { launchChromium, skipBrowser } from '../support/browser.js'
-import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -60,20 +58,11 @@ describe.skipIf(skip)('signed writes in Chromium', () => {
   let offsetMs = 0
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(root, 'src/sign/index.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsSign',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ file: 'src/sign/index.ts' }, 'SlsSign')
     site = await serveStatic({
       '/': { type: 'text/html', body: PAGE },
       '/other.html': { type: 'text/html', body: '<!doctype html><title>other</title><p>elsewhere</p>' },
-      '/sign.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.text },
+      '/sign.js': { type: 'text/javascript', body: bundle },
     })
     browser = await launchChromium()
   })

@@ -7,13 +7,11 @@
 //   pass `tracker.flush()` to that event's `waitUntil`. The tracker's timer is set to a minute,
 //   so the logs that arrive were delivered by those flushes and nothing else.
 // No timed assertion: every wait polls for the expected state with a bounded deadline.
-import { join } from 'node:path'
-import { build } from 'esbuild'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startEmulator, type Emulator } from '../../src/emulator/index.js'
 import { launchChromium, skipBrowser } from '../support/browser.js'
-import { root } from '../support/run.js'
+import { browserBundle } from '../support/bundle.js'
 import { serveStatic, type StaticServer } from '../support/static-server.js'
 
 const skip = skipBrowser()
@@ -87,20 +85,11 @@ describe.skipIf(skip)('the tracker in Chromium workers', () => {
   const emulators: Emulator[] = []
 
   beforeAll(async () => {
-    const bundle = await build({
-      entryPoints: [join(root, 'src/index.ts')],
-      bundle: true,
-      format: 'iife',
-      globalName: 'SlsWebtrack',
-      platform: 'browser',
-      target: 'es2022',
-      write: false,
-      logLevel: 'silent',
-    })
+    const bundle = await browserBundle({ file: 'src/index.ts' }, 'SlsWebtrack')
     const js = 'text/javascript'
     site = await serveStatic({
       '/': { type: 'text/html', body: PAGE },
-      '/tracker.js': { type: js, body: bundle.outputFiles[0]!.text },
+      '/tracker.js': { type: js, body: bundle },
       '/dedicated.js': { type: js, body: DEDICATED },
       '/sw.js': { type: js, body: SERVICE },
     })
