@@ -6,7 +6,7 @@
  */
 // Only from the core entry, so that this entry reaches the very modules the core does: esbuild
 // then splits the client's shared chunks as before, and their size rows do not move.
-import type { LogInput, PushOptions, Tracker } from '../core.js'
+import { prepare, type LogInput, type PushOptions, type Tracker } from '../core.js'
 import { checkKey, sessionOf, type SessionOptions } from './session.js'
 
 export type { SessionOptions, SessionStorage } from './session.js'
@@ -54,18 +54,19 @@ export function withContext<T extends Tracker>(tracker: T, options: ContextOptio
     context.set(checkKey(key, `context.${key}`), value)
   }
   for (const [key, value] of Object.entries(options.context ?? {})) setContext(key, value)
-  const decorate = (log: LogInput): LogInput => {
+  const decorate = (log: unknown): LogInput => {
+    // Not an object (an array, null, a string): left for the tracker to refuse and report.
+    if (!log || typeof log !== 'object' || Array.isArray(log)) return log as LogInput
     const base: LogInput = Object.fromEntries(context)
     if (session) base[session.key] = session.touch()
-    return Object.assign(base, log)
+    // An Error's fields are not enumerable: spelled out as the tracker spells them (name,
+    // message, stack, code, cause), through its own `prepare`, so that none is lost.
+    return Object.assign(base, log instanceof Error ? (JSON.parse(prepare(log as unknown as LogInput).json) as LogInput) : log)
   }
   const own = {
     push(logs: LogInput | readonly LogInput[], pushOptions?: PushOptions) {
       // A value that is not an object is left for the tracker to refuse, and report, as it is.
-      const decorated = (Array.isArray(logs) ? logs : [logs]).map((log: unknown) =>
-        log && typeof log === 'object' ? decorate(log as LogInput) : (log as LogInput),
-      )
-      tracker.push(decorated, pushOptions)
+      tracker.push((Array.isArray(logs) ? logs : [logs]).map(decorate), pushOptions)
     },
     setContext,
     removeContext(key: string) {

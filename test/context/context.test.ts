@@ -69,6 +69,20 @@ describe('withContext', () => {
     expect(t.closed).toBe(true)
   })
 
+  it('an Error pushed as a log keeps its fields; a non-object is refused and reported, not merged', async () => {
+    const errors: unknown[][] = []
+    const t = withContext(tracker({ onError: (e, logs) => errors.push([e, logs]) }), { context: { app: 'shop' } })
+    const error = Object.assign(new TypeError('bad input'), { code: 'E_BAD' })
+    // As a JavaScript caller may push them: an Error, and an array where a log belongs.
+    const logs: unknown = [error, ['not', 'a', 'log']]
+    t.push(logs as Parameters<typeof t.push>[0])
+    expect(await t.flush()).toBe(true)
+    expect(wire()).toEqual([expect.objectContaining({ app: 'shop', name: 'TypeError', message: 'bad input', code: 'E_BAD' })])
+    expect(wire()[0]!.stack).toContain('bad input')
+    expect(t.stats()).toMatchObject({ pushed: 2, sent: 1, rejected: 1 })
+    expect(errors).toHaveLength(1)
+  })
+
   it('refuses a key the service refuses, at once, with a ValidationError', () => {
     const t = withContext(tracker())
     expect(() => t.setContext('__topic__', 'x')).toThrow(ValidationError)
