@@ -162,6 +162,9 @@ class IDBStore implements IndexedDBQueueStore {
       for (const [n, record] of puts) logs.put(record, [this.lease.id, n])
       for (const key of deletes) logs.delete(key)
       this.last = committed(tx).catch((error: unknown) => this.fail(error))
+      // Now, not after the requests' round trips: a page being closed may not live that long
+      // (missing before Chromium 76, Firefox 74, Safari 15).
+      ;(tx as { commit?: () => void }).commit?.()
     } catch (error) {
       this.fail(error)
     }
@@ -187,6 +190,9 @@ class IDBStore implements IndexedDBQueueStore {
       },
       { capture: true },
     )
+    // A hidden page may be closed at any moment, and timers there wait up to a second: write
+    // as it hides, while it still runs for sure (as it shows again too: harmless, and smaller).
+    g.addEventListener?.('visibilitychange', () => this.write())
     g.addEventListener?.('pageshow', (event) => {
       if (event.persisted) this.leaving = false
     })

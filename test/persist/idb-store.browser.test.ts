@@ -134,44 +134,51 @@ describe.skipIf(skip)('indexedDBStore in Chromium', () => {
     await page.context().close()
   })
 
-  it('300 logs pushed, the page closed while hidden, a new page opened: all arrive', async () => {
-    const port = await freePort()
-    const endpoint = `http://localhost:${port}`
-    const own = await startOwnChromium()
-    try {
-      const context = own.browser.contexts()[0]!
-      const page = await context.newPage()
-      await page.goto(`${site!.origin}/`)
-      await start(page, endpoint, { ...fast, lingerMs: 60_000 })
-      // Once the database is open (what is pushed before that lives in memory only): the
-      // pushes below are written on the store's own schedule, never flushed by the test.
-      await page.evaluate(() => (window as any).store.flush())
-      await push(page, 300)
-      // Past the store's own write schedule (a frame or 100 ms) before the page hides: logs
-      // pushed in the last moments before a hidden page is closed are the known gap (the guide).
-      await new Promise((r) => setTimeout(r, 500))
-      // Hidden for real (the window minimised): the tracker's keep-alive flush meets a refused port.
-      const cdp = await context.newCDPSession(page)
-      const { windowId } = await cdp.send('Browser.getWindowForTarget')
-      await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState: 'minimized' } })
-      await until('the page hidden', async () => (await page.evaluate(() => document.visibilityState)) === 'hidden')
-      await page.close({ runBeforeUnload: false })
-      const emu = await emulator(port)
-      const next = await context.newPage()
-      await next.goto(`${site!.origin}/`)
-      await start(next, endpoint, fast)
-      // The new page claims the closed one's logs once its Web Lock is free: at start, or at
-      // the next look (every leaseMs, 10 s) when the closed renderer is slow to go (a loaded machine).
-      await until('300 logs at the emulator', () => emu.logs().length >= 300, 45_000)
-      expect(await next.evaluate(() => (window as any).tracker.flush())).toBe(true)
-      const seen = arrivals(emu)
-      expect([...seen.keys()].sort()).toEqual(ids(300))
-      expect([...seen.values()].every((n) => n === 1)).toBe(true)
-      expect(await stats(next)).toMatchObject({ pushed: 300, sent: 300, failed: 0 })
-    } finally {
-      await own.close()
-    }
-  }, 90_000)
+  // Both orders, the page closed the moment the last push returns: no wait lets the store's
+  // own schedule (a frame, or 100 ms that a hidden page stretches to a second) write them.
+  it.each([
+    ['pushed, then hidden', true],
+    ['hidden, then pushed', false],
+  ] as const)(
+    '300 logs %s, the page closed at once, a new page opened: all arrive',
+    async (_, pushFirst) => {
+      const port = await freePort()
+      const endpoint = `http://localhost:${port}`
+      const own = await startOwnChromium()
+      try {
+        const context = own.browser.contexts()[0]!
+        const page = await context.newPage()
+        await page.goto(`${site!.origin}/`)
+        await start(page, endpoint, { ...fast, lingerMs: 60_000 })
+        // Once the database is open (what is pushed before that lives in memory only): the
+        // pushes are written by the store itself, never flushed by the test.
+        await page.evaluate(() => (window as any).store.flush())
+        if (pushFirst) await push(page, 300)
+        // Hidden for real (the window minimised): the tracker's keep-alive flush meets a refused port.
+        const cdp = await context.newCDPSession(page)
+        const { windowId } = await cdp.send('Browser.getWindowForTarget')
+        await cdp.send('Browser.setWindowBounds', { windowId, bounds: { windowState: 'minimized' } })
+        await until('the page hidden', async () => (await page.evaluate(() => document.visibilityState)) === 'hidden')
+        if (!pushFirst) await push(page, 300)
+        await page.close({ runBeforeUnload: false })
+        const emu = await emulator(port)
+        const next = await context.newPage()
+        await next.goto(`${site!.origin}/`)
+        await start(next, endpoint, fast)
+        // The new page claims the closed one's logs once its Web Lock is free: at start, or at
+        // the next look (every leaseMs, 10 s) when the closed renderer is slow to go (a loaded machine).
+        await until('300 logs at the emulator', () => emu.logs().length >= 300, 45_000)
+        expect(await next.evaluate(() => (window as any).tracker.flush())).toBe(true)
+        const seen = arrivals(emu)
+        expect([...seen.keys()].sort()).toEqual(ids(300))
+        expect([...seen.values()].every((n) => n === 1)).toBe(true)
+        expect(await stats(next)).toMatchObject({ pushed: 300, sent: 300, failed: 0 })
+      } finally {
+        await own.close()
+      }
+    },
+    90_000,
+  )
 
   it('two tabs push 1,000 logs each into one store, the emulator failing half the requests: 2,000 arrive, none twice', async () => {
     const emu = await emulator()
