@@ -1,5 +1,6 @@
-// A tracker's queue in IndexedDB (browsers, workers): each push written behind, in one
-// transaction per animation frame or 100 ms; each settled log deleted; what a page leaves
+// A tracker's queue in IndexedDB (browsers, workers): pushes written behind, in one
+// transaction per animation frame or 100 ms, a topic's pushes of one write in one record;
+// settled logs removed (a record deleted once all of its are, rewritten before); what a page leaves
 // (closed, reloaded, crashed) is claimed and sent by the next tracker of the origin on the same
 // store name. Tabs sharing a store each send the logs they hold, and claim those of a tab only
 // once it is dead (idb.ts): no log is in two tabs' queues. Its promises and bounds:
@@ -8,7 +9,7 @@ import { checkOption, MAX_TIMER_MS } from '../check-option.js'
 import { ValidationError, WebTrackError } from '../errors.js'
 import { utf8Length } from '../request/encode.js'
 import type { Entry, QueueStore, Topic } from '../tracker/queue.js'
-import { committed, done, failure, newTabId, openDatabase, TabLease, type RecordKey, type StoredRecord } from './idb.js'
+import { committed, done, failure, newTabId, openDatabase, RECORD_LOGS, TabLease, type RecordKey, type StoredRecord } from './idb.js'
 import { checkStoreOptions, drop, report, restore, stamp, STORE_DEFAULTS, type StoreHost, type StoredLog } from './restore.js'
 
 /** Options of `indexedDBStore`. */
@@ -53,20 +54,41 @@ class IDBQueue extends Array<Entry> {
   }
   declare store: IDBStore
   declare topic: string
+  /** The record this topic's pushes join until it is written. */
+  declare rec: Rec | undefined
 
   override push(...entries: Entry[]): number {
-    for (const entry of entries) this.store.wrote(this.topic, entry)
+    for (const entry of entries) this.store.wrote(this, entry)
     return super.push(...entries)
   }
 }
 
 type Timer = ReturnType<typeof setTimeout>
 
+/** A record in memory: the logs of one topic this tab wrote (or claimed) together. */
+interface Rec {
+  readonly key: RecordKey
+  readonly topic: string
+  readonly at: number[]
+  readonly json: string[]
+  /** By index: settled, left out when the record is written. */
+  readonly done: boolean[]
+  /** By index: may have arrived already (`StoredRecord.maybe`). */
+  readonly maybe: (boolean | undefined)[]
+  /** Logs not settled. */
+  left: number
+  /** In the database (a delete is due once all are settled). */
+  stored: boolean
+}
+
+/** Where a log is: its record and its index there. */
+type Slot = [Rec, number]
+
 const g = globalThis as unknown as {
   document?: { visibilityState?: string }
   requestAnimationFrame?: (fn: () => void) => number
   cancelAnimationFrame?: (id: number) => void
-  addEventListener?: (type: string, fn: (event: { persisted?: boolean }) => void, options?: object) => void
+  addEventListener?: (type: string, fn: () => void, options?: object) => void
 }
 
 class IDBStore implements IndexedDBQueueStore {
@@ -80,15 +102,14 @@ class IDBStore implements IndexedDBQueueStore {
   declare opening: Promise<void> | undefined
   /** Set once it fell back to memory (reported once) or closed: nothing is written after. */
   declare off: boolean
-  /** The page is going away: settled logs are kept (see `attach`). */
+  /** In the page's `pagehide`: what the tracker settles then was not sent, and is kept (see `attach`). */
   declare leaving: boolean
-  /** The record key of each queued or in-flight log, by the tracker's seq. */
-  declare readonly keys: Map<number, RecordKey>
+  /** The record and index of each queued or in-flight log, by the tracker's seq. */
+  declare readonly keys: Map<number, Slot>
   /** The next record number of this tab. */
   declare n: number
-  /** Pushes not yet written, by record number; an ack before the write removes it here. */
-  declare puts: Map<number, StoredRecord>
-  declare deletes: RecordKey[]
+  /** Records to write (put, or delete once all of theirs settled) at the next write. */
+  declare dirty: Set<Rec>
   declare frame: number | undefined
   declare timeout: Timer | undefined
   /** The last write's commit: transactions commit in order. */
@@ -103,8 +124,7 @@ class IDBStore implements IndexedDBQueueStore {
     this.off = this.leaving = false
     this.keys = new Map()
     this.n = 0
-    this.puts = new Map()
-    this.deletes = []
+    this.dirty = new Set()
     this.last = Promise.resolve()
   }
 
@@ -115,26 +135,43 @@ class IDBStore implements IndexedDBQueueStore {
     return queue
   }
 
-  /** A log was queued: its record waits for the next write. */
-  wrote(topic: string, entry: Entry): void {
+  /** A log was queued: it joins its topic's record of the next write. */
+  wrote(queue: IDBQueue, entry: Entry): void {
     if (this.off) return
-    const n = this.n++
-    this.keys.set(entry.seq, [this.lease.id, n])
-    this.puts.set(n, { owner: this.lease.id, topic, at: Date.now(), json: entry.json })
+    let rec = queue.rec
+    // A written record takes no more logs: growing it would rewrite it whole.
+    if (!rec || rec.stored || rec.json.length >= RECORD_LOGS) queue.rec = rec = this.rec(queue.topic)
+    this.keys.set(entry.seq, [rec, rec.json.length])
+    rec.at.push(Date.now())
+    rec.json.push(entry.json)
+    rec.left++
+    this.dirty.add(rec)
     this.schedule()
   }
 
+  /** A new record of this tab, empty. */
+  rec(topic: string): Rec {
+    return { key: [this.lease.id, this.n++], topic, at: [], json: [], done: [], maybe: [], left: 0, stored: false }
+  }
+
   ack(_topic: string, logs: readonly Entry[]): void {
-    // A page going away settles what it cannot send (`'unload'`): the next page sends it.
-    if (this.off || this.leaving) return
+    if (this.off) return
     for (const log of logs) {
-      const key = this.keys.get(log.seq)
-      if (!key) continue
-      this.keys.delete(log.seq)
-      // Never written: forgotten here.
-      if (!(key[0] === this.lease.id && this.puts.delete(key[1]))) this.deletes.push(key)
+      const slot = this.keys.get(log.seq)
+      if (!slot) continue
+      const [rec, i] = slot
+      // A page going away settles what it cannot send (`'unload'`): kept for the next page,
+      // and not sent, whatever `pagehide` assumed.
+      if (this.leaving) rec.maybe[i] = false
+      else {
+        this.keys.delete(log.seq)
+        settle(slot, this.dirty)
+      }
+      this.dirty.add(rec)
     }
-    this.schedule()
+    // Nothing runs after `pagehide` for sure: now.
+    if (this.leaving) this.write()
+    else this.schedule()
   }
 
   /** One write per animation frame (visible pages) or per 100 ms, whichever comes first. */
@@ -146,21 +183,19 @@ class IDBStore implements IndexedDBQueueStore {
     }
   }
 
-  /** Writes the pending pushes and deletes in one transaction, now. */
+  /** Writes the changed records in one transaction, now: a put, or a delete once all settled. */
   write(): void {
     clearTimeout(this.timeout)
     if (this.frame !== undefined) g.cancelAnimationFrame?.(this.frame)
     this.timeout = this.frame = undefined
     const db = this.db
-    if (!db || (!this.puts.size && !this.deletes.length)) return
-    const { puts, deletes } = this
-    this.puts = new Map()
-    this.deletes = []
+    if (!db || !this.dirty.size) return
+    const dirty = this.dirty
+    this.dirty = new Set()
     try {
       const tx = db.transaction('logs', 'readwrite')
       const logs = tx.objectStore('logs')
-      for (const [n, record] of puts) logs.put(record, [this.lease.id, n])
-      for (const key of deletes) logs.delete(key)
+      for (const rec of dirty) this.save(logs, rec)
       this.last = committed(tx).catch((error: unknown) => this.fail(error))
       // Now, not after the requests' round trips: a page being closed may not live that long
       // (missing before Chromium 76, Firefox 74, Safari 15).
@@ -168,6 +203,13 @@ class IDBStore implements IndexedDBQueueStore {
     } catch (error) {
       this.fail(error)
     }
+  }
+
+  /** Puts what is left of a record, or deletes it once all of its logs are settled. */
+  save(logs: IDBObjectStore, rec: Rec): void {
+    if (rec.left) logs.put(stored(rec, this.lease.id), rec.key)
+    else if (rec.stored) logs.delete(rec.key)
+    rec.stored = true
   }
 
   async flush(): Promise<void> {
@@ -180,12 +222,23 @@ class IDBStore implements IndexedDBQueueStore {
     if (this.tracker)
       throw new ValidationError('store', 'serves one tracker, and this one has one already: make an indexedDBStore per tracker')
     this.tracker = tracker as StoreHost
-    // Before the tracker's own `pagehide` listener (capture): from here on what it settles
-    // without sending stays for the next page; what is pending is written now.
+    // Before the tracker's own `pagehide` listener (capture). Every log not settled may leave
+    // on keep-alive now, and its answer may never come: marked as maybe sent (and written
+    // now), so that the next page counts its copy as retried. What the tracker settles within
+    // this event it did not send (`'unload'`): it stays for the next page, the mark taken off.
+    // Answers that come later (a page kept alive, or restored from the back/forward cache)
+    // settle as usual.
     g.addEventListener?.(
       'pagehide',
       () => {
         this.leaving = true
+        setTimeout(() => {
+          this.leaving = false
+        })
+        for (const [rec, i] of this.keys.values()) {
+          rec.maybe[i] = true
+          this.dirty.add(rec)
+        }
         this.write()
       },
       { capture: true },
@@ -193,9 +246,6 @@ class IDBStore implements IndexedDBQueueStore {
     // A hidden page may be closed at any moment, and timers there wait up to a second: write
     // as it hides, while it still runs for sure (as it shows again too: harmless, and smaller).
     g.addEventListener?.('visibilitychange', () => this.write())
-    g.addEventListener?.('pageshow', (event) => {
-      if (event.persisted) this.leaving = false
-    })
     this.opening = this.start()
   }
 
@@ -216,19 +266,20 @@ class IDBStore implements IndexedDBQueueStore {
   }
 
   /**
-   * Takes the logs of dead tabs (one transaction: two tabs never take the same), drops what
-   * the bounds exclude, and queues the rest in the tracker, before its own.
+   * Takes the records of dead tabs (one transaction: two tabs never take the same), drops
+   * what the bounds exclude, and queues the rest in the tracker, before its own.
    */
   async claim(): Promise<void> {
     const db = this.db
     const b = this.tracker
     if (!db || !b) return
-    let claimed: { key: RecordKey; record: StoredRecord }[] = []
+    let slots: Slot[] = []
     try {
       const locked = this.lease.locks ? await this.lease.alive(undefined) : undefined
       const tx = db.transaction(['logs', 'tabs'], 'readwrite')
       const alive = locked ?? (await this.lease.alive(tx))
       const logs = tx.objectStore('logs')
+      const recs: Rec[] = []
       for (const owner of await owners(logs.index('owner'))) {
         if (owner === this.lease.id || alive(owner)) continue
         const range = IDBKeyRange.only(owner)
@@ -236,40 +287,45 @@ class IDBStore implements IndexedDBQueueStore {
           done(logs.index('owner').getAllKeys(range)) as Promise<RecordKey[]>,
           done(logs.index('owner').getAll(range)) as Promise<StoredRecord[]>,
         ])
-        for (let i = 0; i < keys.length; i++) claimed.push({ key: keys[i]!, record: records[i]! })
+        keys.forEach((key, k) => recs.push(revive(key, records[k]!, slots)))
         tx.objectStore('tabs').delete(owner)
       }
-      if (!claimed.length) return
-      const { expired, full, kept } = bound(claimed, this.options, Date.now())
-      for (const { key } of [...expired, ...full]) logs.delete(key)
-      for (const { key, record } of kept) logs.put({ ...record, owner: this.lease.id }, key)
+      if (!recs.length) return
+      const { expired, full, kept } = bound(slots, this.options, Date.now())
+      for (const slot of [...expired, ...full]) settle(slot, new Set())
+      // Now this tab's (the owner field; keys stay): what is left of each, or deleted.
+      for (const rec of recs) this.save(logs, rec)
       await committed(tx)
       drop(b, expired.length, 'expired', true)
       drop(b, full.length, 'store-full', true)
-      claimed = kept
+      slots = kept
     } catch (error) {
       return this.fail(error)
     }
-    this.queue(b, claimed)
+    this.queue(b, slots)
   }
 
   /** Claimed logs into the tracker, topic by topic, in front of what it queued since. */
-  queue(b: StoreHost, claimed: { key: RecordKey; record: StoredRecord }[]): void {
+  queue(b: StoreHost, slots: Slot[]): void {
     const field = this.options.timeField ?? STORE_DEFAULTS.timeField
     const topics = new Map<string, StoredLog[]>()
-    claimed.forEach(({ record }, i) => {
-      const log = { json: field ? stamp(record.json, field, record.at) : record.json, at: record.at, key: i }
-      const list = topics.get(record.topic)
+    slots.forEach(([rec, i], key) => {
+      const at = rec.at[i]!
+      const log = { json: field ? stamp(rec.json[i]!, field, at) : rec.json[i]!, at, key }
+      const list = topics.get(rec.topic)
       if (list) list.push(log)
-      else topics.set(record.topic, [log])
+      else topics.set(rec.topic, [log])
     })
     for (const [topic, logs] of topics) {
       let front = 0
       const left = restore(b, topic, logs, (t: Topic, entry, log) => {
-        this.keys.set(entry.seq, claimed[log.key]!.key)
+        const slot = slots[log.key]!
+        this.keys.set(entry.seq, slot)
+        // Handed to a request as its page went away: it may have arrived. Sent again, counted.
+        if (slot[0].maybe[slot[1]]) b.counts.retried++
         t.queue.splice(front++, 0, entry)
       })
-      for (const log of left) this.deletes.push(claimed[log.key]!.key)
+      for (const log of left) settle(slots[log.key]!, this.dirty)
     }
     this.schedule()
   }
@@ -281,9 +337,8 @@ class IDBStore implements IndexedDBQueueStore {
     clearInterval(this.claiming)
     const db = this.db
     this.db = undefined
-    this.puts.clear()
     this.keys.clear()
-    this.deletes = []
+    this.dirty.clear()
     if (db) {
       // What this tab wrote is in its memory queue now: removed, so that no later tab sends it
       // too; the lock is kept (and the logs with it) if even that fails.
@@ -350,24 +405,67 @@ function removeOwned(db: IDBDatabase, owner: string): Promise<void> {
 }
 
 /**
- * Claimed records split by the store's bounds: those pushed more than `maxAgeMs` ago, then the
+ * Claimed logs split by the store's bounds: those pushed more than `maxAgeMs` ago, then the
  * oldest beyond `maxStoreBytes`, then the rest, oldest first.
  */
-function bound<T extends { key: RecordKey; record: StoredRecord }>(claimed: T[], options: IndexedDBStoreOptions, now: number) {
+function bound(claimed: Slot[], options: IndexedDBStoreOptions, now: number) {
   const maxAge = options.maxAgeMs ?? STORE_DEFAULTS.maxAgeMs
   const maxBytes = options.maxStoreBytes ?? STORE_DEFAULTS.maxStoreBytes
-  const expired = claimed.filter(({ record }) => now - record.at > maxAge)
+  const expired = claimed.filter(([rec, i]) => now - rec.at[i]! > maxAge)
   // Newest first: keep while they fit.
-  const fresh = claimed.filter(({ record }) => now - record.at <= maxAge).sort((a, b) => older(b, a))
+  const fresh = claimed.filter(([rec, i]) => now - rec.at[i]! <= maxAge).sort((a, b) => older(b, a))
   let bytes = 0
   let cut = 0
-  while (cut < fresh.length && (bytes += utf8Length(fresh[cut]!.record.json) + utf8Length(fresh[cut]!.record.topic)) <= maxBytes) cut++
+  for (let rec, i; cut < fresh.length; cut++) {
+    ;[rec, i] = fresh[cut]!
+    if ((bytes += utf8Length(rec.json[i]!) + utf8Length(rec.topic)) > maxBytes) break
+  }
   return { expired, full: fresh.slice(cut), kept: fresh.slice(0, cut).reverse() }
 }
 
-/** Push order: by time, then within one tab by number. */
-function older(a: { key: RecordKey; record: StoredRecord }, b: { key: RecordKey; record: StoredRecord }): number {
-  return a.key[0] === b.key[0] ? a.key[1] - b.key[1] : a.record.at - b.record.at
+/** Push order: by time, then within one tab by record and place in it. */
+function older([a, i]: Slot, [b, j]: Slot): number {
+  return a.key[0] === b.key[0] ? a.key[1] - b.key[1] || i - j : a.at[i]! - b.at[j]!
+}
+
+/**
+ * A dead tab's record in memory, its logs added to `slots` (a version 1 record holds one log,
+ * its `at` and `json` not arrays).
+ */
+function revive(key: RecordKey, record: StoredRecord, slots: Slot[]): Rec {
+  const json = ([] as string[]).concat(record.json)
+  const rec = {
+    key,
+    topic: record.topic,
+    at: ([] as number[]).concat(record.at),
+    json,
+    done: [],
+    maybe: record.maybe ?? [],
+    left: json.length,
+    stored: true,
+  }
+  json.forEach((_, i) => slots.push([rec, i]))
+  return rec
+}
+
+/** A record as IndexedDB holds it: its logs not settled yet. */
+function stored(rec: Rec, owner: string): StoredRecord {
+  // By index, not `filter` on each: `maybe` has holes, which `filter` skips.
+  const left = [...rec.json.keys()].filter((i) => !rec.done[i])
+  return {
+    owner,
+    topic: rec.topic,
+    at: left.map((i) => rec.at[i]!),
+    json: left.map((i) => rec.json[i]!),
+    maybe: left.map((i) => rec.maybe[i]),
+  }
+}
+
+/** A log settled: left out of its record from the next write. */
+function settle([rec, i]: Slot, dirty: Set<Rec>): void {
+  rec.done[i] = true
+  rec.left--
+  dirty.add(rec)
 }
 
 /**

@@ -1,25 +1,35 @@
 // IndexedDB for the browser store: the database's shape, requests as promises, and which tabs
 // are alive. Nothing here knows the tracker.
 //
-// One database per store name, `sls-webtrack:<name>`, version 1:
-//   `logs`  key [owner tab, n] (n counts up in the tab that pushed the log), value StoredRecord;
-//           index `owner` on the tab that holds the log now (it changes when a tab claims it).
+// One database per store name, `sls-webtrack:<name>`, version 2:
+//   `logs`  key [owner tab, n] (n counts up in the tab that wrote the record), value StoredRecord:
+//           the logs of one topic written together (at most RECORD_LOGS), those settled since
+//           left out; index `owner` on the tab that holds them now (a claiming tab rewrites
+//           them as its own). Version 1 held one log per record (`at` and `json` not arrays):
+//           read as a record of one; version 1 code cannot open version 2 (it falls back to memory).
 //   `tabs`  key id, value { id, until }: the lease of a tab, where Web Locks are missing.
 // A tab is alive while it holds the Web Lock `sls-webtrack:<name>:<id>` (the browser frees it
 // the moment the tab dies), or, without Web Locks, while its lease has not run out.
 
-/** A log as the `logs` object store holds it. */
+/** The logs of one topic, written together, as the `logs` object store holds them. */
 export interface StoredRecord {
-  /** The tab that holds it: pushed it, or claimed it from a dead tab. */
+  /** The tab that holds them: wrote them, or claimed them from a dead tab. */
   owner: string
   topic: string
-  /** When it was pushed, ms since the epoch. */
-  at: number
-  /** The log's JSON text, as the tracker made it. */
-  json: string
-  /** Handed to a keep-alive request as its page went away: it may have arrived already. */
-  maybeSent?: true
+  /** When each was pushed, ms since the epoch. */
+  at: number[]
+  /** Each log's JSON text, as the tracker made it. */
+  json: string[]
+  /** By index: handed to a request as its page went away, so it may have arrived already. */
+  maybe?: (boolean | undefined)[]
 }
+
+/**
+ * Most logs in one record: a record is rewritten whole when some of its logs settle, so this
+ * bounds that cost, while one `put` per few hundred logs (not per log) is what keeps the
+ * store's main-thread cost near the memory store's.
+ */
+export const RECORD_LOGS = 256
 
 /** A record's key: the tab that pushed it and its number there. */
 export type RecordKey = [string, number]
@@ -60,8 +70,10 @@ export function openDatabase(name: string): Promise<IDBDatabase> {
   const factory = g.indexedDB
   if (!factory) return Promise.reject(new Error('IndexedDB is not available here'))
   return new Promise((resolve, reject) => {
-    const request = factory.open(`sls-webtrack:${name}`, 1)
-    request.onupgradeneeded = () => {
+    const request = factory.open(`sls-webtrack:${name}`, 2)
+    request.onupgradeneeded = (event) => {
+      // From version 1 the stores stay: its records read as records of one log.
+      if (event.oldVersion) return
       const db = request.result
       db.createObjectStore('logs').createIndex('owner', 'owner')
       db.createObjectStore('tabs', { keyPath: 'id' })

@@ -266,6 +266,61 @@ describe.skipIf(skip)('indexedDBStore in Chromium', () => {
     await b.context().close()
   })
 
+  it('logs sent on keep-alive as the page went away, the answer never seen: the next page sends them again, each copy counted as retried', async () => {
+    const emu = await emulator()
+    const a = await openPage(browser!, emu.endpoint, { ...fast, lingerMs: 60_000 })
+    await a.evaluate(() => (window as any).store.flush())
+    await push(a, 100)
+    await a.evaluate(() => (window as any).store.flush())
+    // pagehide: the tracker hands the 100 to keep-alive requests, which arrive; the page is
+    // gone before their answers, so the store still holds them.
+    await a.goto('about:blank')
+    await until('100 logs at the emulator', () => emu.logs().length >= 100)
+    const b = await openPage(a, emu.endpoint, fast)
+    await b.evaluate(() => (window as any).store.flush())
+    expect(await b.evaluate(() => (window as any).tracker.flush())).toBe(true)
+    const seen = arrivals(emu)
+    expect([...seen.keys()].sort()).toEqual(ids(100))
+    const copies = [...seen.values()].reduce((n, k) => n + k - 1, 0)
+    expect(copies).toBe(100)
+    expect(await stats(b)).toMatchObject({ pushed: 100, sent: 100, retried: copies })
+    await b.context().close()
+  })
+
+  it('records a version 1 store left (one log each) are read and sent by this version', async () => {
+    const emu = await emulator()
+    const page = await (await browser!.newContext()).newPage()
+    await page.goto(`${site!.origin}/`)
+    // The database as version 1 wrote it: a dead tab's two logs, one record each.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('sls-webtrack:test', 1)
+          open.onupgradeneeded = () => {
+            open.result.createObjectStore('logs').createIndex('owner', 'owner')
+            open.result.createObjectStore('tabs', { keyPath: 'id' })
+          }
+          open.onsuccess = () => {
+            const tx = open.result.transaction('logs', 'readwrite')
+            for (const i of [0, 1])
+              tx.objectStore('logs').put({ owner: 'old', topic: '', at: Date.now(), json: `{"i":"${i}"}` }, ['old', i])
+            tx.oncomplete = () => {
+              open.result.close()
+              resolve()
+            }
+            tx.onerror = () => reject(new Error(String(tx.error)))
+          }
+          open.onerror = () => reject(new Error(String(open.error)))
+        }),
+    )
+    await start(page, emu.endpoint, fast)
+    await until('2 logs at the emulator', () => emu.logs().length >= 2)
+    expect(await page.evaluate(() => (window as any).tracker.flush())).toBe(true)
+    expect([...arrivals(emu).keys()].sort()).toEqual(ids(2))
+    expect(await stats(page)).toMatchObject({ pushed: 2, sent: 2, retried: 0 })
+    await page.context().close()
+  })
+
   it('IndexedDB missing: the tracker keeps its logs in memory, reported once, nothing thrown', async () => {
     const emu = await emulator()
     const page = await (await browser!.newContext()).newPage()
