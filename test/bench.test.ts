@@ -9,10 +9,11 @@ import { deflate } from '../src/compress/deflate.js'
 import { viaFflate } from './bench/deflate.bench.js'
 import { bodies, corpus, encodingClient, floorEncode, ourEncode, type Corpus } from './bench/encode.bench.js'
 import type { Figure } from './bench/harness.js'
-import { OFFICIAL } from './bench/browser.bench.js'
+import { OFFICIAL, OTHER_ENGINES } from './bench/browser.bench.js'
 import { lz4jsCompressor, napiDecode } from './bench/lz4.bench.js'
 import { BODY_SETS, DOC, END, main, renderSection, replaceSection, START, targets, type Results } from './bench/run.js'
 import { skipBrowser } from './support/browser.js'
+import { skipEngine } from './support/engines.js'
 
 function expectFigures(figures: Figure[], what: string): void {
   expect(figures.length, what).toBeGreaterThanOrEqual(2)
@@ -34,7 +35,7 @@ describe('npm run bench -- --quick --no-write', () => {
     docBefore = readFileSync(DOC, 'utf8')
     lines = []
     results = await main(['--quick', '--no-write'], (line) => lines.push(line))
-  }, 90_000)
+  }, 150_000)
 
   it('gives finite, positive figures for every benchmark', () => {
     expectFigures(results.encode.figures, 'encode')
@@ -113,6 +114,35 @@ describe('npm run bench -- --quick --no-write', () => {
     expect(official!.probe.preflights).toBe(0)
     expect(lines.join('\n')).toContain('| official: ')
   })
+
+  // The same smoke run in Firefox ESR and WebKitGTK (test/support/engines.ts, each launched once,
+  // one run per SDK): every log of both SDKs arrived exactly once. No timing; the CDP figures
+  // (main thread busy, the HTTP probe) are Chromium's alone.
+  for (const engine of OTHER_ENGINES)
+    it.skipIf(skipBrowser() || skipEngine(engine))(`in ${engine}: both SDKs delivered all 500 logs exactly once`, () => {
+      const column = results.browser?.engines.find((e) => e.engine === engine)
+      expect(column, results.browserSkipped).toBeDefined()
+      expect(column!.skipped, `${engine} skipped`).toBeUndefined()
+      const [ours, official] = column!.runs
+      for (const runs of [ours!, official!]) {
+        expect(runs).toHaveLength(1)
+        for (const run of runs) {
+          expect(run, engine).toMatchObject({ delivered: 500, lost: 0, duplicates: 0, unexpected: 0, refused: 0 })
+          expect(Number.isFinite(run.logsPerSecond) && run.logsPerSecond > 0, `${engine}: logs/s`).toBe(true)
+          expect(run.rawBytes).toBeGreaterThanOrEqual(run.wireBytes)
+          expect(run.blockedMs).toBeGreaterThanOrEqual(run.pushMs)
+          expect(run.busyMs).toBeUndefined()
+        }
+      }
+      for (const run of ours!) {
+        expect(run.sdk).toMatchObject({ pushed: 500, sent: 500, failed: 0, dropped: 0, errors: 0 })
+        expect(run.wireBytes).toBeLessThan(run.rawBytes / 2) // LZ4 by default
+      }
+      for (const run of official!) expect(run.requests).toBeGreaterThanOrEqual(50)
+      expect(lines.join('\n')).toMatch(
+        engine === 'firefox' ? /\| Firefox: ours \| Firefox: official \|/ : /\| WebKit: ours \| WebKit: official \|/,
+      )
+    })
 
   it('replaces only the section between the markers, and can do it again', () => {
     const section = renderSection(results)

@@ -1,5 +1,6 @@
 // Benchmark 5, in the browser: our tracker and the official `@aliyun-sls/web-track-browser`
-// side by side in one headless Chromium page, each sending the same logs (`webLogs(n, 42)`, one
+// side by side in one headless Chromium page (then in Firefox ESR and WebKitGTK, through the
+// engine harness test/support/engines.ts), each sending the same logs (`webLogs(n, 42)`, one
 // call per log, both topics) to its own emulator, one SDK after the other (the order alternates
 // by run). A run is timed from the first push, in the page, to the moment its emulator stored
 // the last distinct log; it ends when every log is stored, or after a deadline (or a quiet
@@ -20,6 +21,11 @@
 // emulator with the project in the host's first label, as the service reads it. The page only
 // counts the official SDK's `navigator.sendBeacon` calls and their results through a
 // pass-through wrapper; it changes nothing they do.
+//
+// Every figure of a run is measured in the page (`performance.now`, `Date.now`) or by the
+// emulator, so it means the same in every engine; only the main thread's busy time (CDP
+// `Performance.getMetrics`) and the HTTP probe (the CDP Network domain) are Chromium's alone.
+import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { build } from 'esbuild'
 import type { Browser, CDPSession, Page } from 'playwright-core'
@@ -27,6 +33,7 @@ import { webLogs } from '../../src/cli/corpus.js'
 import { startEmulator, type Emulator, type EmulatorLogRecord } from '../../src/emulator/index.js'
 import { launchChromium } from '../support/browser.js'
 import { root } from '../support/run.js'
+import { launchEngine, type Engine, type EngineName, type EnginePage } from '../support/engines.js'
 import { serveStatic } from '../support/static-server.js'
 import { median } from './harness.js'
 import { SEED } from './encode.bench.js'
@@ -44,10 +51,27 @@ export interface BrowserOptions {
   readonly deadlineMs: number
   /** …or once the pushes are done and nothing was stored for this many ms. */
   readonly quietMs: number
+  /** The engines run after Chromium (through test/support/engines.ts), and their runs per SDK. */
+  readonly engines: readonly EngineName[]
+  readonly engineRuns: number
 }
 
-export const BROWSER_FULL: Omit<BrowserOptions, 'logs'> = { runs: 5, deadlineMs: 60_000, quietMs: 5_000 }
-export const BROWSER_QUICK: Omit<BrowserOptions, 'logs'> = { runs: 1, deadlineMs: 10_000, quietMs: 2_000 }
+/** The engines besides Chromium. */
+export const OTHER_ENGINES: readonly EngineName[] = ['firefox', 'webkit']
+export const BROWSER_FULL: Omit<BrowserOptions, 'logs'> = {
+  runs: 5,
+  deadlineMs: 60_000,
+  quietMs: 5_000,
+  engines: OTHER_ENGINES,
+  engineRuns: 5,
+}
+export const BROWSER_QUICK: Omit<BrowserOptions, 'logs'> = {
+  runs: 1,
+  deadlineMs: 10_000,
+  quietMs: 2_000,
+  engines: OTHER_ENGINES,
+  engineRuns: 1,
+}
 
 /** One run of one SDK. */
 export interface BrowserRun {
@@ -65,9 +89,9 @@ export interface BrowserRun {
   readonly blockedMs: number
   /**
    * Time the page's main thread spent in tasks during the run (CDP `Performance.getMetrics`
-   * TaskDuration: the push loop, timers, request callbacks, compression), in ms.
+   * TaskDuration: the push loop, timers, request callbacks, compression), in ms. Chromium only.
    */
-  readonly busyMs: number
+  readonly busyMs?: number
   /** POSTs the emulator recorded (CORS preflights are not recorded). */
   readonly requests: number
   /** Requests not answered 200. */
@@ -117,14 +141,28 @@ export interface BrowserRow {
   readonly probe: WireProbe
 }
 
+/** The runs in one engine besides Chromium, or why it was skipped. */
+export interface EngineColumn {
+  readonly engine: EngineName
+  /** The version of the engine's Debian package (`ENGINE_PACKAGE`). */
+  readonly version: string
+  /** Per SDK, in the order of `BrowserResult.rows`; empty when skipped. */
+  readonly runs: BrowserRun[][]
+  readonly skipped?: string
+}
+
 export interface BrowserResult {
   readonly logs: number
   readonly options: BrowserOptions
   readonly chromium: string
+  /** Chromium's rows, with its CDP-only figures. */
   readonly rows: BrowserRow[]
+  /** The same runs in the other engines. */
+  readonly engines: EngineColumn[]
 }
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>bench</title>
+<script src="/corpus.js"></script>
 <script src="/ours.js"></script>
 <script src="/official.js"></script>
 <script>
@@ -236,13 +274,26 @@ async function taskSeconds(cdp: CDPSession): Promise<number> {
   return task.value
 }
 
+type Evaluate = EnginePage['evaluate']
+interface Started {
+  t0: number
+  pushMs: number
+  blockedMs: number
+}
+
+/** A Playwright page's `evaluate` as the engine harness types it. */
+const viaPlaywright =
+  (page: Page): Evaluate =>
+  (fn, arg) =>
+    page.evaluate(fn as (arg?: unknown) => unknown, arg) as never
+
 interface Subject {
   readonly name: string
   readonly settings: string
   readonly project: string
   /** Where the SDK is pointed so that it posts to `http://{project}.localhost:{port}`. */
   readonly address: (project: string, port: number) => string
-  readonly start: (page: Page, project: string, address: string) => Promise<{ t0: number; pushMs: number; blockedMs: number }>
+  readonly start: (evaluate: Evaluate, project: string, address: string) => Promise<Started>
 }
 
 const SUBJECTS: readonly Subject[] = [
@@ -253,7 +304,7 @@ const SUBJECTS: readonly Subject[] = [
     project: 'bench-ours',
     // The client puts the project in front of the endpoint's host.
     address: (_project, port) => `http://localhost:${port}`,
-    start: (page, project, url) => page.evaluate(([p, u]) => (window as any).runOurs(p, u), [project, url] as const),
+    start: (evaluate, project, url) => evaluate(([p, u]) => (window as any).runOurs(p, u) as Started, [project, url]),
   },
   {
     name: `official: \`${OFFICIAL}\` ${OFFICIAL_VERSION}`,
@@ -261,16 +312,22 @@ const SUBJECTS: readonly Subject[] = [
     project: 'bench-official',
     // A `host` with a scheme is used as is (its "custom domain" form): the project goes in it.
     address: (project, port) => `http://${project}.localhost:${port}`,
-    start: (page, project, url) => page.evaluate(([p, u]) => (window as any).runOfficial(p, u), [project, url] as const),
+    start: (evaluate, project, url) => evaluate(([p, u]) => (window as any).runOfficial(p, u) as Started, [project, url]),
   },
 ]
 
-async function runOnce(page: Page, cdp: CDPSession, subject: Subject, emu: Emulator, watch: Watch, o: BrowserOptions): Promise<BrowserRun> {
+/** A page to run in, and (Chromium) a reading of its main thread's task seconds. */
+interface Runner {
+  readonly evaluate: Evaluate
+  readonly taskSeconds?: () => Promise<number>
+}
+
+async function runOnce(page: Runner, subject: Subject, emu: Emulator, watch: Watch, o: BrowserOptions): Promise<BrowserRun> {
   emu.clear()
   watch.reset()
   const url = subject.address(subject.project, emu.port)
-  const busy0 = await taskSeconds(cdp)
-  const { t0, pushMs, blockedMs } = await subject.start(page, subject.project, url)
+  const busy0 = await page.taskSeconds?.()
+  const { t0, pushMs, blockedMs } = await subject.start(page.evaluate, subject.project, url)
   const pushedAt = t0 + pushMs
   for (;;) {
     const now = Date.now()
@@ -279,9 +336,10 @@ async function runOnce(page: Page, cdp: CDPSession, subject: Subject, emu: Emula
     if (now - Math.max(pushedAt, watch.lastAt) > o.quietMs) break
     await sleep(5)
   }
-  const sdk = (await page.evaluate(() => (window as any).finish())) as Record<string, number>
+  const sdk = await page.evaluate(() => (window as any).finish() as Promise<Record<string, number>>)
   for (let i = 0; i < 200 && emu.pending() > 0; i++) await sleep(10)
-  const busyMs = ((await taskSeconds(cdp)) - busy0) * 1000
+  const busy1 = await page.taskSeconds?.()
+  const busyMs = busy0 === undefined || busy1 === undefined ? undefined : (busy1 - busy0) * 1000
   const requests = emu.requests()
   let duplicates = 0
   for (const n of watch.seen.values()) duplicates += n - 1
@@ -321,7 +379,6 @@ interface NetRequest {
 async function probeWire(
   browser: Browser,
   siteOrigin: string,
-  corpus: unknown,
   subject: Subject,
   emu: Emulator,
   watch: Watch,
@@ -331,7 +388,6 @@ async function probeWire(
   try {
     const page = await context.newPage()
     await page.goto(`${siteOrigin}/`)
-    await page.evaluate((c) => ((window as any).corpus = c), corpus)
     const cdp = await context.newCDPSession(page)
     await cdp.send('Performance.enable')
     const host = `${subject.project}.localhost:${emu.port}`
@@ -358,7 +414,7 @@ async function probeWire(
       at(e.requestId).failed = e.errorText
     })
     await cdp.send('Network.enable')
-    const run = await runOnce(page, cdp, subject, emu, watch, o)
+    const run = await runOnce({ evaluate: viaPlaywright(page), taskSeconds: () => taskSeconds(cdp) }, subject, emu, watch, o)
     // Requests to this SDK's host that went on the network (a refused beacon has no sent headers).
     const mine = () => [...seen.values()].filter((r) => r.url && new URL(r.url).host === host && (r.headers ?? !r.failed))
     // Let the last events arrive: every request that went out has its answer.
@@ -382,7 +438,123 @@ async function probeWire(
   }
 }
 
-/** Runs benchmark 5. Needs Chromium (see `test/support/browser.ts`). */
+/** `runs` rounds of every SDK in `page`, the order of the SDKs alternating by round. */
+async function timedRuns(
+  page: Runner,
+  emulators: Emulator[],
+  watches: Watch[],
+  o: BrowserOptions,
+  runs: number,
+  log: (line: string) => void,
+  engine: EngineName,
+): Promise<BrowserRun[][]> {
+  const out: BrowserRun[][] = SUBJECTS.map(() => [])
+  for (let r = 0; r < runs; r++) {
+    for (let k = 0; k < SUBJECTS.length; k++) {
+      const i = (k + r) % SUBJECTS.length
+      const run = await runOnce(page, SUBJECTS[i]!, emulators[i]!, watches[i]!, o)
+      out[i]!.push(run)
+      log(
+        `  ${engine} run ${r + 1}/${runs} ${SUBJECTS[i]!.project}: ${Math.round(run.logsPerSecond)} logs/s, ${run.requests} requests, ${run.lost} lost, ${run.duplicates} duplicates`,
+      )
+    }
+  }
+  return out
+}
+
+/** The Debian package of an engine. */
+export const ENGINE_PACKAGE: Record<EngineName, string> = { chromium: 'chromium', firefox: 'firefox-esr', webkit: 'webkit2gtk-driver' }
+
+/** The version of an engine's Debian package (`dpkg-query`), for the doc. */
+function engineVersion(engine: EngineName): string {
+  try {
+    return execFileSync('dpkg-query', ['-W', '-f', '${Version}', ENGINE_PACKAGE[engine]], { encoding: 'utf8' }).trim()
+  } catch {
+    return 'version unknown'
+  }
+}
+
+/** An engine of the harness launching, or why it did not. */
+type Launch = Promise<{ engine: Engine } | { error: string }>
+
+/** Launches an engine; logs how long it took or why it failed. */
+function launch(name: EngineName, log: (line: string) => void): Launch {
+  const started = performance.now()
+  return launchEngine(name).then(
+    (engine) => {
+      log(`  ${name} launched in ${Math.round(performance.now() - started)} ms`)
+      return { engine }
+    },
+    (error: unknown) => {
+      log(`  ${name}: SKIPPED, ${String(error)}`)
+      return { error: error instanceof Error ? error.message : String(error) }
+    },
+  )
+}
+
+/** The timed runs in one engine of the harness; an engine that did not launch is skipped with its reason. */
+async function benchEngine(
+  name: EngineName,
+  launched: Launch,
+  origin: string,
+  emulators: Emulator[],
+  watches: Watch[],
+  o: BrowserOptions,
+  log: (line: string) => void,
+): Promise<EngineColumn> {
+  const version = engineVersion(name)
+  const got = await launched
+  if ('error' in got) return { engine: name, version, runs: [], skipped: got.error }
+  const { engine } = got
+  try {
+    const page = await engine.newPage()
+    await page.goto(`${origin}/`)
+    const runs = await timedRuns(page, emulators, watches, o, o.engineRuns, log, name)
+    await page.close()
+    return { engine: name, version, runs }
+  } finally {
+    await engine.close()
+  }
+}
+
+/**
+ * Chromium's timed runs (with its main thread's task time), then its wire probes, which are
+ * not timed: `untimed` is called in between (the other engines launch meanwhile).
+ */
+async function benchChromium(
+  origin: string,
+  emulators: Emulator[],
+  watches: Watch[],
+  o: BrowserOptions,
+  log: (line: string) => void,
+  untimed: () => void,
+) {
+  const browser = await launchChromium()
+  try {
+    const page = await browser.newPage()
+    page.on('console', (m) => {
+      if (m.type() === 'error') log(`  page: ${m.text()}`)
+    })
+    await page.goto(`${origin}/`)
+    const cdp = await page.context().newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const runner = { evaluate: viaPlaywright(page), taskSeconds: () => taskSeconds(cdp) }
+    const runs = await timedRuns(runner, emulators, watches, o, o.runs, log, 'chromium')
+    await page.close()
+    untimed()
+    const probes: WireProbe[] = []
+    for (let i = 0; i < SUBJECTS.length; i++) {
+      probes.push(await probeWire(browser, origin, SUBJECTS[i]!, emulators[i]!, watches[i]!, o))
+      log(`  wire probe ${SUBJECTS[i]!.project}: ${JSON.stringify(probes[i])}`)
+    }
+    const rows = SUBJECTS.map((s, i) => ({ name: s.name, settings: s.settings, runs: runs[i]!, probe: probes[i]! }))
+    return { version: browser.version(), rows }
+  } finally {
+    await browser.close()
+  }
+}
+
+/** Runs benchmark 5. Needs Chromium (see `test/support/browser.ts`); Firefox and WebKit are skipped, with the reason, when they do not launch. */
 export async function benchBrowser(o: BrowserOptions, log: (line: string) => void = () => {}): Promise<BrowserResult> {
   const corpus = webLogs(o.logs, SEED)
   const expected = new Set(corpus.map((x) => fingerprint(x.topic, x.log)))
@@ -391,49 +563,36 @@ export async function benchBrowser(o: BrowserOptions, log: (line: string) => voi
   const code = await bundles()
   const site = await serveStatic({
     '/': { type: 'text/html', body: PAGE },
+    '/corpus.js': { type: 'text/javascript', body: `window.corpus = ${JSON.stringify(corpus)}` },
     '/ours.js': { type: 'text/javascript', body: code.ours },
     '/official.js': { type: 'text/javascript', body: code.official },
     '/favicon.ico': { type: 'image/x-icon', body: '' },
   })
   const watches = SUBJECTS.map(() => new Watch(expected))
   const emulators: Emulator[] = []
-  let browser: Browser | undefined
   try {
     for (const w of watches) emulators.push(await startEmulator({ logstores: ['web'], onLog: w.onLog }))
-    browser = await launchChromium()
-    const page = await browser.newPage()
-    page.on('console', (m) => {
-      if (m.type() === 'error') log(`  page: ${m.text()}`)
+    // The other engines launch together while Chromium's untimed probes run (Firefox takes
+    // seconds); then each runs alone, and closes.
+    let launches: Launch[] = []
+    const chromium = await benchChromium(site.origin, emulators, watches, o, log, () => {
+      launches = o.engines.map((name) => launch(name, log))
     })
-    await page.goto(`${site.origin}/`)
-    await page.evaluate((c) => ((window as any).corpus = c), corpus)
-    const cdp = await page.context().newCDPSession(page)
-    await cdp.send('Performance.enable')
-    const runs: BrowserRun[][] = SUBJECTS.map(() => [])
-    for (let r = 0; r < o.runs; r++) {
-      for (let k = 0; k < SUBJECTS.length; k++) {
-        const i = (k + r) % SUBJECTS.length
-        const run = await runOnce(page, cdp, SUBJECTS[i]!, emulators[i]!, watches[i]!, o)
-        runs[i]!.push(run)
-        log(
-          `  run ${r + 1}/${o.runs} ${SUBJECTS[i]!.project}: ${Math.round(run.logsPerSecond)} logs/s, ${run.requests} requests, ${run.lost} lost, ${run.duplicates} duplicates`,
-        )
-      }
+    const engines: EngineColumn[] = []
+    try {
+      for (const [i, name] of o.engines.entries())
+        engines.push(await benchEngine(name, launches[i]!, site.origin, emulators, watches, o, log))
+    } finally {
+      // Those not run (an error above) are closed too.
+      await Promise.all(
+        launches.slice(engines.length).map(async (l) => {
+          const got = await l
+          if ('engine' in got) await got.engine.close()
+        }),
+      )
     }
-    await page.close()
-    const probes: WireProbe[] = []
-    for (let i = 0; i < SUBJECTS.length; i++) {
-      probes.push(await probeWire(browser, site.origin, corpus, SUBJECTS[i]!, emulators[i]!, watches[i]!, o))
-      log(`  wire probe ${SUBJECTS[i]!.project}: ${JSON.stringify(probes[i])}`)
-    }
-    return {
-      logs: o.logs,
-      options: o,
-      chromium: browser.version(),
-      rows: SUBJECTS.map((s, i) => ({ name: s.name, settings: s.settings, runs: runs[i]!, probe: probes[i]! })),
-    }
+    return { logs: o.logs, options: o, chromium: chromium.version, rows: chromium.rows, engines }
   } finally {
-    await browser?.close()
     await Promise.all(emulators.map((e) => e.close()))
     await site.close()
   }

@@ -1,7 +1,8 @@
 // `npm run bench`: runs the benchmarks, prints their tables, and rewrites the results
 // section of docs/benchmarks.md (between `<!-- bench:start -->` and `<!-- bench:end -->`).
-// The fifth (our tracker and the official SDK in Chromium) is skipped, with a notice, when
-// there is no Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium).
+// The fifth (our tracker and the official SDK in Chromium, then Firefox ESR and WebKitGTK) is
+// skipped, with a notice, when there is no Chromium (`CHROMIUM_PATH`, default /usr/bin/chromium);
+// Firefox or WebKit alone is skipped, with the reason, when it does not launch.
 //   --no-write  print only, leave docs/benchmarks.md alone
 //   --quick     a smoke run: small corpus, tiny rounds; checks that everything runs, the figures
 //               mean nothing (never written to the doc unless asked for with --write)
@@ -10,7 +11,17 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, release, totalmem } from 'node:os'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { CHROMIUM } from '../support/browser.js'
-import { benchBrowser, BROWSER_FULL, BROWSER_QUICK, medianOf, type BrowserResult, type BrowserRow } from './browser.bench.js'
+import type { EngineName } from '../support/engines.js'
+import {
+  benchBrowser,
+  BROWSER_FULL,
+  BROWSER_QUICK,
+  ENGINE_PACKAGE,
+  medianOf,
+  type BrowserResult,
+  type BrowserRow,
+  type BrowserRun,
+} from './browser.bench.js'
 import { benchDeflate, type DeflateResult } from './deflate.bench.js'
 import { benchE2e, BATCH_BYTES, type E2eResult } from './e2e.bench.js'
 import { benchEncode, bodies, corpus, LOGS, NORMALISATION_ONLY, SEED, type EncodeResult } from './encode.bench.js'
@@ -352,14 +363,96 @@ export function renderTopics(topics: TopicsResult): string {
 
 const ms = (n: number) => `${n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toPrecision(2)} ms`
 
+const ENGINE_LABEL: Record<EngineName, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' }
+
+/** Per engine that ran, per SDK (in the order of `b.rows`), its timed runs. */
+function engineRuns(b: BrowserResult): { engine: EngineName; runs: BrowserRun[][] }[] {
+  const chromium = { engine: 'chromium' as const, runs: b.rows.map((row) => row.runs) }
+  return [chromium, ...b.engines.filter((e) => !e.skipped)]
+}
+
+/** Section 5's first table: a metric per line, a column per engine and SDK. */
+function engineTable(b: BrowserResult): string {
+  const columns = engineRuns(b).flatMap(({ engine, runs }) =>
+    b.rows.map((row, i) => ({ head: `${ENGINE_LABEL[engine]}: ${row.name.split(':')[0]}`, runs: runs[i]!, all: runs })),
+  )
+  const med = (runs: BrowserRun[], f: (run: BrowserRun) => number) => median(runs.map(f))
+  const sum = (runs: BrowserRun[], f: (run: BrowserRun) => number) => runs.reduce((n, run) => n + f(run), 0)
+  const officialOf = (all: BrowserRun[][]) => all[b.rows.findIndex((row) => row.name.startsWith('official'))]
+  const sdk = (runs: BrowserRun[], key: string) => (runs[0]?.sdk[key] === undefined ? '—' : int(med(runs, (run) => run.sdk[key]!)))
+  const metrics: [string, (runs: BrowserRun[], all: BrowserRun[][]) => string][] = [
+    ['logs/s', (runs) => int(med(runs, (run) => run.logsPerSecond))],
+    [
+      '× official (same engine)',
+      (runs, all) => {
+        const official = officialOf(all)
+        return official ? x(med(runs, (run) => run.logsPerSecond) / med(official, (run) => run.logsPerSecond)) : '—'
+      },
+    ],
+    [
+      'logs/s, runs (min–max)',
+      (runs) => `${int(Math.min(...runs.map((run) => run.logsPerSecond)))}–${int(Math.max(...runs.map((run) => run.logsPerSecond)))}`,
+    ],
+    ['first push → last log', (runs) => ms(med(runs, (run) => run.ms))],
+    ['push loop', (runs) => ms(med(runs, (run) => run.pushMs))],
+    ['page blocked', (runs) => ms(med(runs, (run) => run.blockedMs))],
+    ['requests', (runs) => int(med(runs, (run) => run.requests))],
+    ['body bytes', (runs) => kb(med(runs, (run) => run.wireBytes))],
+    ['body bytes/log', (runs) => (med(runs, (run) => run.wireBytes) / b.logs).toFixed(1)],
+    [
+      'beacons taken / refused',
+      (runs) => (sdk(runs, 'beaconsTaken') === '—' ? '—' : `${sdk(runs, 'beaconsTaken')} / ${sdk(runs, 'beaconsRefused')}`),
+    ],
+    ['lost', (runs) => `${int(sum(runs, (run) => run.lost))} of ${int(b.logs * runs.length)}`],
+    ['duplicates', (runs) => int(sum(runs, (run) => run.duplicates))],
+    ['runs', (runs) => String(runs.length)],
+  ]
+  return table(
+    ['', ...columns.map((c) => c.head)],
+    metrics.map(([name, f]) => [name, ...columns.map((c) => f(c.runs, c.all))]),
+  )
+}
+
+/** What section 5 says about the engines besides Chromium: versions, runs, skips. */
+function enginesText(b: BrowserResult): string {
+  const ran = b.engines.filter((e) => !e.skipped)
+  const skipped = b.engines.filter((e) => e.skipped)
+  const runs = b.options.engineRuns
+  const versions = ran.map((e) => `${ENGINE_LABEL[e.engine]} is Debian \`${ENGINE_PACKAGE[e.engine]}\` ${e.version}`)
+  const fewer = runs < b.options.runs ? ` (fewer than Chromium's ${b.options.runs}: this 2-core machine is slow to drive them)` : ''
+  return [
+    ran.length
+      ? `Then the same runs in ${ran.map((e) => ENGINE_LABEL[e.engine]).join(' and ')}, through the engine harness (\`test/support/engines.ts\`: Firefox ESR over WebDriver BiDi, WebKitGTK's MiniBrowser through WebKitWebDriver under \`xvfb-run\`), ${runs} run${runs === 1 ? '' : 's'} per SDK${fewer}; ${versions.join(', ')}.`
+      : '',
+    ...skipped.map((e) => `${ENGINE_LABEL[e.engine]} was skipped in this run: ${e.skipped}`),
+  ]
+    .filter(Boolean)
+    .join(' ')
+}
+
 function renderBrowser(r: Results): string {
   const head = '### 5. In the browser: our tracker and the official SDK'
   const b = r.browser
   if (!b) return `${head}\n\nSkipped in this run: ${r.browserSkipped ?? 'not run'}.`
   const runs = b.options.runs
+  const total = (row: BrowserRow, f: (run: BrowserRun) => number) => row.runs.reduce((n, run) => n + f(run), 0)
+  const all = engineRuns(b).flatMap((e) => e.runs.flat())
+  const refused = all.reduce((n, run) => n + run.refused + run.unexpected, 0)
+  return [
+    head,
+    '',
+    `The same ${int(b.logs)} logs (\`webLogs(${b.logs}, ${SEED})\`, both topics, one call per log) from each SDK in one headless Chromium ${b.chromium} page, each SDK to its own emulator in the benchmark's process; ${runs} run${runs === 1 ? '' : 's'} per SDK, one SDK at a time, the order alternating. ${enginesText(b)} Figures are medians over runs; *lost* and *duplicates* are totals over all runs. A run ends when every log is stored, or ${b.options.deadlineMs / 1000} s after the first push, or after ${b.options.quietMs / 1000} s without a stored log. Every figure here is measured in the page (\`performance.now\`) or by the emulator, so it means the same in each engine; *beacons* are the official SDK's \`sendBeacon\` calls the browser took and refused (a refused one it sends again by \`XMLHttpRequest\`). Requests not answered 200 or logs not in the corpus, in all engines: ${refused}.`,
+    '',
+    engineTable(b),
+    '',
+    ...chromiumDetail(b, total),
+  ].join('\n')
+}
+
+/** Section 5's Chromium-only part: the main thread's busy time (CDP) and the HTTP probe (CDP Network domain). */
+function chromiumDetail(b: BrowserResult, total: (row: BrowserRow, f: (run: BrowserRun) => number) => number): string[] {
   const official = b.rows.find((row) => row.name.startsWith('official'))
   const logsPerSecond = (row: BrowserRow) => medianOf(row, (run) => run.logsPerSecond)
-  const total = (row: BrowserRow, f: (run: BrowserRow['runs'][number]) => number) => row.runs.reduce((n, run) => n + f(run), 0)
   const timed = table(
     [
       'subject',
@@ -387,7 +480,7 @@ function renderBrowser(r: Results): string {
         ms(medianOf(row, (run) => run.ms)),
         ms(medianOf(row, (run) => run.pushMs)),
         ms(medianOf(row, (run) => run.blockedMs)),
-        ms(medianOf(row, (run) => run.busyMs)),
+        ms(medianOf(row, (run) => run.busyMs ?? NaN)),
         int(medianOf(row, (run) => run.requests)),
         kb(wire),
         (wire / b.logs).toFixed(1),
@@ -413,24 +506,21 @@ function renderBrowser(r: Results): string {
       ]
     }),
   )
-  const refused = b.rows.reduce((n, row) => n + total(row, (run) => run.refused + run.unexpected), 0)
   const officialSdk = official?.runs.map((run) => run.sdk)
   const beacons = officialSdk?.length
     ? ` The official SDK's sends went by \`sendBeacon\` ${int(median(officialSdk.map((s) => s.beaconsTaken ?? 0)))} times (median per run); the browser refused ${int(median(officialSdk.map((s) => s.beaconsRefused ?? 0)))} beacons (its 64 KiB keep-alive quota was full), which the SDK then sent by \`XMLHttpRequest\`.`
     : ''
   return [
-    head,
-    '',
-    `The same ${int(b.logs)} logs (\`webLogs(${b.logs}, ${SEED})\`, both topics, one call per log) from each SDK in one headless Chromium ${b.chromium} page, each SDK to its own emulator in the benchmark's process; ${runs} run${runs === 1 ? '' : 's'} per SDK, one SDK at a time, the order alternating. Figures are medians over runs; *lost* and *duplicates* are totals over all runs. A run ends when every log is stored, or ${b.options.deadlineMs / 1000} s after the first push, or after ${b.options.quietMs / 1000} s without a stored log.${beacons} Requests not answered 200 or logs not in the corpus: ${refused}.`,
+    `**Chromium in detail.** Two figures come from the Chrome DevTools Protocol, which Firefox and WebKit do not have, and so are Chromium's alone: *main thread busy* (\`Performance.getMetrics\` TaskDuration during the run: the push loop, timers, request callbacks, compression) and the HTTP traffic below.${beacons}`,
     '',
     timed,
     '',
-    `**HTTP traffic** of one more, untimed run per SDK in a fresh browser context (CORS preflight cache empty), read from the CDP Network domain:`,
+    `**HTTP traffic** (Chromium only) of one more, untimed run per SDK in a fresh browser context (CORS preflight cache empty), read from the CDP Network domain:`,
     '',
     wire,
     '',
     ...b.rows.map((row) => `- *${row.name}*: ${row.settings}.`),
-  ].join('\n')
+  ]
 }
 
 /** The generated section of docs/benchmarks.md (without the markers). */
