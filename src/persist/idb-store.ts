@@ -78,7 +78,7 @@ interface Rec {
   /** Logs not settled. */
   left: number
   /** In the database (a delete is due once all are settled). */
-  stored: boolean
+  stored?: boolean
 }
 
 /** Where a log is: its record and its index there. */
@@ -151,7 +151,7 @@ class IDBStore implements IndexedDBQueueStore {
 
   /** A new record of this tab, empty. */
   rec(topic: string): Rec {
-    return { key: [this.lease.id, this.n++], topic, at: [], json: [], done: [], maybe: [], left: 0, stored: false }
+    return { key: [this.lease.id, this.n++], topic, at: [], json: [], done: [], maybe: [], left: 0 }
   }
 
   ack(_topic: string, logs: readonly Entry[]): void {
