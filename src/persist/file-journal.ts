@@ -228,6 +228,22 @@ export class FileJournal {
     this.#acked = true
   }
 
+  /**
+   * Marks logs of `topic` as handed to a request, and writes what is pending now,
+   * synchronously: the request leaves this turn of the event loop, and a kill right after it
+   * must find the mark (the next reader counts those logs' second copy). A failed write fails
+   * the next `flush`.
+   */
+  sent(topic: string, seqs: readonly number[]): void {
+    this.#append({ kind: 'sent', topic, seqs })
+    if (this.#failed) return
+    try {
+      this.#writePending()
+    } catch (error) {
+      this.#failed = ioError(this.path, 'write it', error)
+    }
+  }
+
   #append(record: JournalRecord): void {
     if (this.#closed) throw new JournalError({ code: 'io', path: this.path, message: `journal ${JSON.stringify(this.path)} is closed` })
     this.#pending.push(encodeRecord(record))

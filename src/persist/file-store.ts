@@ -62,6 +62,13 @@ class FileQueue extends Array<Entry> {
     return super.push(...entries)
   }
 
+  // The tracker takes a batch with `splice(0, n)`: from here its request may arrive.
+  override splice(...args: [number, number]): Entry[] {
+    const taken = super.splice(...args)
+    this.store.taking(this.topic, taken)
+    return taken
+  }
+
   /** Puts an entry the journal holds already at the end, unwritten. */
   adopt(entry: Entry): void {
     super.push(entry)
@@ -112,6 +119,15 @@ class FileStore implements FileQueueStore {
       this.fail(error)
     }
     this.watch()
+  }
+
+  /**
+   * Logs left their queue for a request (or to be settled at once): marked as maybe sent. A
+   * failed write is reported by the next `flush`, which the next push or ack starts.
+   */
+  taking(topic: string, logs: readonly Entry[]): void {
+    const seqs = logs.flatMap((log) => this.seqs.get(log.seq) ?? [])
+    if (this.journal && !this.closing && seqs.length) this.journal.sent(topic, seqs)
   }
 
   ack(topic: string, logs: readonly Entry[]): void {
@@ -179,6 +195,8 @@ class FileStore implements FileQueueStore {
       const stored = logs.map((log): StoredLog => ({ json: field ? stamp(log.json, field, log.at) : log.json, at: log.at, key: log.seq }))
       const left = restore(b, topic, stored, (t: Topic, entry, log) => {
         this.seqs.set(entry.seq, log.key)
+        // Its request may have arrived before the process died: sent again, counted.
+        if (journal.state.topics.get(topic)!.get(log.key)!.sent) b.counts.retried++
         ;(t.queue as FileQueue).adopt(entry)
       })
       if (left.length)

@@ -11,7 +11,11 @@
 import { utf8Length } from '../request/encode.js'
 import { crc32 } from './crc32.js'
 
-/** The format version this reader reads and writes (byte 4 of the file). */
+/**
+ * The format version this reader reads and writes (byte 4 of the file). Kinds 4 and 5 came
+ * later within version 1: a reader from before them stops there, as at damage, naming the kind
+ * (the header has no checksum, so a second accepted version would let a flipped bit pass).
+ */
 export const JOURNAL_VERSION = 1
 /** "SWTJ", the version, three zero bytes. */
 const HEADER = /*#__PURE__*/ Uint8Array.of(0x53, 0x57, 0x54, 0x4a, JOURNAL_VERSION, 0, 0, 0)
@@ -28,6 +32,8 @@ export interface PushRecord {
   readonly seq: number
   readonly at: number
   readonly json: string
+  /** Handed to a request that may have arrived: sent again, it may be a duplicate. */
+  sent?: true
 }
 
 /** Logs of `topic` are settled: every one still queued with a seq up to `upTo`, or those in `seqs`. */
@@ -42,9 +48,20 @@ export interface SnapshotRecord {
   readonly at: number
 }
 
-export type JournalRecord = PushRecord | AckRecord | SnapshotRecord
+/**
+ * Logs of `topic` were handed to a request: if still queued when the journal is read again, they
+ * may have arrived. Written before the request leaves, synchronously.
+ */
+export interface SentRecord {
+  readonly kind: 'sent'
+  readonly topic: string
+  readonly seqs: readonly number[]
+}
 
-const KINDS = ['push', 'ack', 'snapshot'] as const
+export type JournalRecord = PushRecord | AckRecord | SnapshotRecord | SentRecord
+
+// Kind 5 is a push with `sent` (compaction keeps the mark that way, at no extra bytes).
+const KINDS = ['push', 'ack', 'snapshot', 'sent'] as const
 const encoder = /*#__PURE__*/ new TextEncoder()
 // `fatal`: invalid UTF-8 is damage, not U+FFFD. `ignoreBOM`: a text that starts with U+FEFF keeps it.
 const decoder = /*#__PURE__*/ new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
@@ -57,6 +74,7 @@ export function recordLength(record: JournalRecord): number {
   if (record.kind === 'snapshot') return SNAPSHOT_BYTES
   const topic = RECORD_OVERHEAD + 4 + utf8Length(record.topic)
   if (record.kind === 'push') return topic + 16 + utf8Length(record.json)
+  if (record.kind === 'sent') return topic + 8 * record.seqs.length
   return topic + 1 + ('upTo' in record ? 8 : 8 * record.seqs.length)
 }
 
@@ -68,7 +86,7 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
   const out = new Uint8Array(recordLength(record))
   const view = new DataView(out.buffer)
   const n = out.length - RECORD_OVERHEAD
-  out[0] = KINDS.indexOf(record.kind) + 1
+  out[0] = record.kind === 'push' && record.sent ? 5 : KINDS.indexOf(record.kind) + 1
   view.setUint32(1, n, true)
   const head = crc32(out, 0, 0, 5)
   view.setUint32(5, head, true)
@@ -86,7 +104,7 @@ export function encodeRecord(record: JournalRecord): Uint8Array {
       encoder.encodeInto(record.json, out.subarray(at + 16))
     } else {
       const seqs = 'upTo' in record ? [record.upTo] : record.seqs
-      out[at++] = 'upTo' in record ? 0 : 1
+      if (record.kind === 'ack') out[at++] = 'upTo' in record ? 0 : 1
       for (const seq of seqs) view.setFloat64((at += 8) - 8, seq, true)
     }
   }
@@ -138,16 +156,21 @@ class Fields {
 function parse(kind: number, f: Fields): JournalRecord {
   let record: JournalRecord
   if (kind === 3) record = { kind: 'snapshot', nextSeq: f.f64(), at: f.f64() }
-  else if (kind !== 1 && kind !== 2) throw new Error(`its kind is ${kind}; this reader knows 1 (push), 2 (ack) and 3 (snapshot)`)
+  else if (kind < 1 || kind > 5)
+    throw new Error(`its kind is ${kind}; this reader knows 1 to 5 (push, ack, snapshot, sent, push maybe sent)`)
   else {
     const topic = f.text(f.view.getUint32(f.take(4), true))
-    if (kind === 1) record = { kind: 'push', topic, seq: f.f64(), at: f.f64(), json: f.text(f.rest()) }
-    else {
-      const mode = f.view.getUint8(f.take(1))
+    if (kind === 1 || kind === 5) {
+      record = { kind: 'push', topic, seq: f.f64(), at: f.f64(), json: f.text(f.rest()) }
+      if (kind === 5) record.sent = true
+    } else {
+      // A sent record is an ack's list form without the form byte.
+      const mode = kind === 4 ? 1 : f.view.getUint8(f.take(1))
       if (mode > 1 || f.rest() % 8 || (mode === 0 && f.rest() !== 8))
-        throw new Error(`its ack form ${mode} does not match its ${f.rest()} bytes of seqs`)
+        throw new Error(`its form ${mode} does not match its ${f.rest()} bytes of seqs`)
       const seqs = Array.from({ length: f.rest() / 8 }, f.f64)
-      record = mode === 0 ? { kind: 'ack', topic, upTo: seqs[0]! } : { kind: 'ack', topic, seqs }
+      record =
+        kind === 4 ? { kind: 'sent', topic, seqs } : mode === 0 ? { kind: 'ack', topic, upTo: seqs[0]! } : { kind: 'ack', topic, seqs }
     }
   }
   if (f.rest()) throw new Error(`${f.rest()} bytes of its payload are left over`)
@@ -162,7 +185,10 @@ function checkHeader(bytes: Uint8Array): Extent | undefined {
   for (let i = 0; i < n; i++) {
     if (bytes[i] === HEADER[i]) continue
     if (i === 4)
-      return { validBytes: 0, corrupt: { offset: 0, reason: `journal format version ${bytes[4]!}; this reader knows ${JOURNAL_VERSION}` } }
+      return {
+        validBytes: 0,
+        corrupt: { offset: 0, reason: `journal format version ${bytes[4]!}; this reader knows ${JOURNAL_VERSION}` },
+      }
     return {
       validBytes: 0,
       corrupt: { offset: 0, reason: 'not an sls-webtrack journal (its first bytes are not "SWTJ", version, 0, 0, 0)' },
@@ -237,6 +263,14 @@ export function applyRecord(state: JournalState, record: JournalRecord): void {
     return
   }
   if (!logs) return
+  if (record.kind === 'sent') {
+    // In place: the queue's order stays.
+    for (const seq of record.seqs) {
+      const log = logs.get(seq)
+      if (log) logs.set(seq, { ...log, sent: true })
+    }
+    return
+  }
   const settle = (log: PushRecord) => {
     logs.delete(log.seq)
     state.liveBytes -= recordLength(log)

@@ -35,6 +35,8 @@ interface Run {
   next: number
   killed: boolean
   loaded: number
+  /** Of the loaded logs, those the file marked as handed to a request: counted as retried. */
+  retried: number
 }
 
 /** One run of the pusher from `from`; killed (SIGKILL) once it has written a log numbered `killAt` or more. */
@@ -49,6 +51,7 @@ function run(path: string, emu: Emulator, from: number, killAt: number): Promise
   )
   let next = from
   let loaded = 0
+  let retried = 0
   let out = ''
   let err = ''
   child.stdout.on('data', (d: Buffer) => {
@@ -56,8 +59,8 @@ function run(path: string, emu: Emulator, from: number, killAt: number): Promise
     const lines = out.split('\n')
     out = lines.pop()!
     for (const line of lines) {
-      const [word, n] = line.split(' ')
-      if (word === 'loaded') loaded = Number(n)
+      const [word, n, m] = line.split(' ')
+      if (word === 'loaded') [loaded, retried] = [Number(n), Number(m)]
       if (word !== 'pushed') continue
       next = Number(n) + 1
       if (next - 1 >= killAt) child.kill('SIGKILL')
@@ -67,8 +70,8 @@ function run(path: string, emu: Emulator, from: number, killAt: number): Promise
   child.stderr.on('data', (d: Buffer) => (err += String(d)))
   return new Promise((resolve, reject) =>
     child.on('close', (code, signal) => {
-      if (signal === 'SIGKILL') resolve({ next, killed: true, loaded })
-      else if (code === 0) resolve({ next, killed: false, loaded })
+      if (signal === 'SIGKILL') resolve({ next, killed: true, loaded, retried })
+      else if (code === 0) resolve({ next, killed: false, loaded, retried })
       else reject(new Error(`pusher exited with ${code ?? signal}: ${err}`))
     }),
   )
@@ -85,7 +88,7 @@ describe('fileStore under SIGKILL', () => {
     const path = join(dir, 'kill.journal')
     const points = killPoints(13)
     /** Per run, the requests it made (indexes into emu.requests()), and whether it was killed. */
-    const runs: { first: number; end: number; killed: boolean }[] = []
+    const runs: { first: number; end: number; killed: boolean; retried: number }[] = []
     let from = 0
     for (const killAt of [...points, Infinity]) {
       // The first request of each run loses its acknowledgement.
@@ -93,7 +96,7 @@ describe('fileStore under SIGKILL', () => {
       const first = emu.requests().length
       const r = await run(path, emu, from, killAt)
       await settled(emu)
-      runs.push({ first, end: emu.requests().length, killed: r.killed })
+      runs.push({ first, end: emu.requests().length, killed: r.killed, retried: r.retried })
       from = r.next
       if (!r.killed) break
     }
@@ -137,8 +140,14 @@ describe('fileStore under SIGKILL', () => {
     expect(lost.length).toBeGreaterThan(0)
     expect(byAckLoss).toBe(lost.reduce((n, q) => n + q.logs, 0))
     expect(duplicates).toBe(byAckLoss + byKill)
+    // Every copy a kill caused was counted by the next process, as retried: the file marks a
+    // batch's logs before its request leaves. The count may be higher (a request the kill
+    // stopped before it arrived), by at most the logs in flight at each kill.
+    const counted = runs.reduce((n, r) => n + r.retried, 0)
+    expect(counted).toBeGreaterThanOrEqual(byKill)
+    expect(counted).toBeLessThanOrEqual(byKill + byAckLoss + KILLS * IN_FLIGHT_AT_KILL * 100)
     console.log(
-      `kill test: ${TOTAL} logs, ${duplicates} duplicates (${byAckLoss} by ackLoss, ${byKill} by a kill), ${requests.length} requests`,
+      `kill test: ${TOTAL} logs, ${duplicates} duplicates (${byAckLoss} by ackLoss, ${byKill} by a kill), ${counted} counted as retried at restarts, ${requests.length} requests`,
     )
   }, 300_000)
 })

@@ -23,9 +23,21 @@ const topic = fc.oneof(fc.constantFrom('', 'a', 'b', '页面'), text(6))
 const seq = fc.integer({ min: 0, max: 60 })
 const record: fc.Arbitrary<JournalRecord> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ kind: fc.constant('push' as const), topic, seq, at: fc.double(), json: text(40) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('push' as const),
+      topic,
+      seq,
+      at: fc.double(),
+      json: text(40),
+      sent: fc.constant(true as const),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ack' as const), topic, upTo: seq }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('ack' as const), topic, seqs: fc.array(seq, { maxLength: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('snapshot' as const), nextSeq: seq, at: fc.double() }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('sent' as const), topic, seqs: fc.array(seq, { maxLength: 5 }) }) },
 )
 const records = fc.array(record, { maxLength: 30 })
 
@@ -38,6 +50,9 @@ function model(list: readonly JournalRecord[]) {
     else if (r.kind === 'push') {
       topics[r.topic] = [...(topics[r.topic] ?? []).filter((log) => log.seq !== r.seq), r]
       nextSeq = Math.max(nextSeq, r.seq + 1)
+    } else if (r.kind === 'sent') {
+      const logs = topics[r.topic]
+      if (logs) topics[r.topic] = logs.map((log) => (r.seqs.includes(log.seq) ? { ...log, sent: true } : log))
     } else {
       const logs = topics[r.topic] ?? []
       if ('upTo' in r) while (logs[0] && logs[0].seq <= r.upTo) logs.shift()
@@ -194,7 +209,7 @@ describe('journal codec', () => {
     const bytes = new Uint8Array([...journalHeader(), ...r])
     expect(scan(bytes).corrupt).toEqual({
       offset: HEADER_BYTES,
-      reason: 'its kind is 9; this reader knows 1 (push), 2 (ack) and 3 (snapshot)',
+      reason: 'its kind is 9; this reader knows 1 to 5 (push, ack, snapshot, sent, push maybe sent)',
     })
   })
 
