@@ -10,7 +10,8 @@
 // one shared listener serves every tracker, so that many trackers never trip the
 // MaxListeners warning and a closed tracker leaves nothing behind.
 
-const g = globalThis as unknown as {
+/** The runtime's globals this folder reads, each of which may be missing. */
+export const g = globalThis as unknown as {
   document?: EventTarget & { visibilityState?: string }
   addEventListener?: EventTarget['addEventListener']
   process?: {

@@ -54,8 +54,9 @@ export function resolveSettings(options: TrackerOptions, conn: Connection): Trac
   let name: NumericOption
   for (name in TRACKER_DEFAULTS) {
     const ms = name.endsWith('Ms')
-    const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : Infinity
-    s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, ms ? ' ms' : name.endsWith('Bytes') ? ' bytes' : '')
+    const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : name === 'unloadBudgetBytes' ? 65_536 : Infinity
+    const unit = ms ? ' ms' : max < 1e5 ? ' bytes, the keep-alive cap of Chromium and WebKit' : name.endsWith('Bytes') ? ' bytes' : ''
+    s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, unit)
   }
   s.batch = { maxBytes: Math.min(s.maxBatchBytes, conn.limits.maxBytes), maxLogs: Math.min(s.maxBatchLogs, conn.limits.maxLogs) }
   return s
