@@ -8,7 +8,6 @@ import type { Connection, Target } from '../request/connection.js'
 import { encodeBody } from '../request/encode.js'
 import { asWebTrackError, WebTrackError } from '../errors.js'
 import { post } from '../transport/post.js'
-import { g } from './lifecycle.js'
 import type { Batch } from './queue.js'
 
 /** A request in flight. */
@@ -56,7 +55,7 @@ export function attempt(
   })
   ;(async () => {
     // Only in a page: a worker or a server runtime is not unloaded, and its `fetch` goes on.
-    if (keepalive && g.document && !('keepalive' in Request.prototype)) {
+    if (keepalive && (globalThis as { document?: unknown }).document && !('keepalive' in Request.prototype)) {
       // Refused: the caller takes it out of flight at once, and its outcome below is ignored.
       if (
         !(navigator as Partial<Navigator>).sendBeacon?.(

@@ -10,8 +10,7 @@
 // one shared listener serves every tracker, so that many trackers never trip the
 // MaxListeners warning and a closed tracker leaves nothing behind.
 
-/** The runtime's globals this folder reads, each of which may be missing. */
-export const g = globalThis as unknown as {
+const g = globalThis as unknown as {
   document?: EventTarget & { visibilityState?: string }
   addEventListener?: EventTarget['addEventListener']
   process?: {

@@ -100,31 +100,23 @@ interface JournalEntry {
  *   of the 100 its `pagehide` sent on keep-alive (all of them had arrived): a keep-alive request
  *   that Firefox froze with the page never settles; the attempt times out and is re-sent, so
  *   they arrive twice, counted as `retried`.
- * - `keepAliveCapped`: whether the engine refuses keep-alive bodies past about 64 KiB in all
- *   (the tracker's default budget, 60,000 bytes, stays below it).
  */
-const OBSERVED: Record<
-  EngineName,
-  { unloadVisible: string[]; unloadHidden: string[]; restoredInFlight: number; keepAliveCapped: boolean }
-> = {
+const OBSERVED: Record<EngineName, { unloadVisible: string[]; unloadHidden: string[]; restoredInFlight: number }> = {
   chromium: {
     unloadVisible: ['pageshow(false)', 'pagehide(true)', 'visibilitychange(hidden)'],
     unloadHidden: ['pageshow(false)', 'visibilitychange(hidden)', 'pagehide(true)'],
     restoredInFlight: 0,
-    keepAliveCapped: true,
   },
   firefox: {
     unloadVisible: ['pageshow(false)', 'pagehide(false)', 'visibilitychange(hidden)'],
     unloadHidden: ['pageshow(false)', 'visibilitychange(hidden)', 'pagehide(false)'],
     restoredInFlight: 100,
-    keepAliveCapped: false,
   },
   webkit: {
     unloadVisible: ['pageshow(false)', 'pagehide(true)', 'visibilitychange(hidden)'],
     // WebKit reports the hidden state a second time after `pagehide`.
     unloadHidden: ['pageshow(false)', 'visibilitychange(hidden)', 'pagehide(true)', 'visibilitychange(hidden)'],
     restoredInFlight: 0,
-    keepAliveCapped: true,
   },
 }
 
@@ -353,7 +345,7 @@ for (const name of ENGINES)
       const arrived = () => new Set(arrivedIds(emu)).size
       await until('every log not dropped at the emulator', () => arrived() + dropped >= 1000)
       const keptAlive = emu.requests().filter((r) => r.form === 'headerless' && r.status === 200)
-      if (OBSERVED[name].keepAliveCapped) expect(keptAlive.reduce((n, r) => n + r.rawBytes, 0)).toBeLessThanOrEqual(65_536)
+      expect(keptAlive.reduce((n, r) => n + r.rawBytes, 0)).toBeLessThanOrEqual(65_536)
     })
 
     it('no keep-alive fetch (Firefox before 133): logs pushed right before the page navigates away arrive once, on beacons', async () => {

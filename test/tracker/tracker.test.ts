@@ -411,18 +411,18 @@ describe('options', () => {
     [
       'unloadBudgetBytes',
       Number.NaN,
-      'unloadBudgetBytes: must be a number from 1 to 65536 bytes, the keep-alive cap of Chromium and WebKit, got NaN',
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got NaN',
     ],
     // Above it, Chromium and WebKit refuse the keep-alive requests at unload: the logs would be lost unreported.
     [
       'unloadBudgetBytes',
       65_537,
-      'unloadBudgetBytes: must be a number from 1 to 65536 bytes, the keep-alive cap of Chromium and WebKit, got 65537',
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got 65537',
     ],
     [
       'unloadBudgetBytes',
       Infinity,
-      'unloadBudgetBytes: must be a number from 1 to 65536 bytes, the keep-alive cap of Chromium and WebKit, got Infinity',
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got Infinity',
     ],
   ] as const)('%s = %s is refused at creation, with the allowed range', (name, value, message) => {
     const create = make({ [name]: value })
