@@ -12,7 +12,7 @@ import type { Batch } from './queue.js'
 
 /** A request in flight. */
 export interface Attempt {
-  /** Uncompressed body bytes; \`Infinity\` for a beacon the browser refused (see \`attempt\`). */
+  /** Uncompressed body bytes; `Infinity` for a beacon the browser refused (see `attempt`). */
   raw: number
   /** Body bytes on the wire, once compressed (until then, `raw`). */
   wire: number

@@ -56,6 +56,7 @@ export function resolveSettings(options: TrackerOptions, conn: Connection): Trac
   for (name in TRACKER_DEFAULTS) {
     const ms = name.endsWith('Ms')
     const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : name === 'unloadBudgetBytes' ? 65_536 : Infinity
+    // `unloadBudgetBytes`, the one maximum below 1e5, says why it is there.
     const unit = ms ? ' ms' : max < 1e5 ? ' bytes (the keep-alive cap of Chromium and WebKit)' : name.endsWith('Bytes') ? ' bytes' : ''
     s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, unit)
   }
