@@ -2,6 +2,7 @@
 // the body, compresses it unless header-less, posts it, and reports its outcome. Retries are
 // the tracker's, so that a failed batch waits at the head of its queue; each try is a new
 // attempt.
+import { API_VERSION } from '../../generated/spec.js'
 import { compressBody } from '../compress/policy.js'
 import type { Connection, Target } from '../request/connection.js'
 import { encodeBody } from '../request/encode.js'
@@ -11,8 +12,8 @@ import type { Batch } from './queue.js'
 
 /** A request in flight. */
 export interface Attempt {
-  /** Uncompressed body bytes. */
-  readonly raw: number
+  /** Uncompressed body bytes; `Infinity` for a beacon the browser refused (see `attempt`). */
+  raw: number
   /** Body bytes on the wire, once compressed (until then, `raw`). */
   wire: number
   /** Keep-alive body bytes (the unload path's budget), else 0. */
@@ -28,6 +29,13 @@ export interface Attempt {
  * attempt that is no longer its batch's `op` (cancelled, or re-sent on the unload path). On
  * keep-alive (the unload path) or `headerless`, the body is sent in the header-less form,
  * uncompressed, so that `fetch` is called synchronously: the unload path relies on it.
+ *
+ * On keep-alive in a page whose `fetch` has no keep-alive (`Request` without `keepalive`:
+ * Firefox before 133), it is a beacon instead, which outlives the page too: the same
+ * header-less URL, a `text/plain` body (no preflight). A beacon has no answer: accepted, it
+ * ends at once as sent (a keep-alive request ends as sent when its answer comes). Refused (the
+ * browser's keep-alive quota is spent) or without `sendBeacon`, it never started: `raw` is
+ * `Infinity`, which ends the unload path's budget.
  */
 export function attempt(
   conn: Connection,
@@ -46,6 +54,18 @@ export function attempt(
     controller: new AbortController(),
   })
   ;(async () => {
+    // Only in a page: a worker or a server runtime is not unloaded, and its `fetch` goes on.
+    if (keepalive && (globalThis as { document?: unknown }).document && !('keepalive' in Request.prototype)) {
+      // Refused: the caller takes it out of flight at once, and its outcome below is ignored.
+      if (
+        !(navigator as Partial<Navigator>).sendBeacon?.(
+          `${t.baseUrl}/logstores/${t.logstore}/track?APIVersion=${API_VERSION}`,
+          new Blob([raw as BlobPart], { type: 'text/plain' }),
+        )
+      )
+        a.raw = Infinity
+      return
+    }
     const body = headerlessForm ? { bytes: raw } : await compressBody(raw, conn.options.compression)
     a.wire = body.bytes.length
     return post(conn, t, body, raw.length, { signal: a.controller.signal, keepalive, headerless: headerlessForm })

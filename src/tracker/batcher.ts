@@ -271,6 +271,8 @@ export class Batcher implements UnloadHost {
       this.end(t, b, op, requestId, error),
     )
     this.keepaliveBytes += op.keepalive
+    // A beacon the browser refused is out of flight at once (the unload path's budget is spent).
+    if (op.raw == Infinity) this.kill(b)
     return op.raw
   }
 

@@ -29,7 +29,7 @@ export const TRACKER_DEFAULTS = {
   closeTimeoutMs: 10_000,
   /** The Node exit flush gives up after 5 s. */
   exitTimeoutMs: 5000,
-  /** Keep-alive body bytes of the unload path: browsers allow 64 KiB per page, for all requests. */
+  /** Keep-alive body bytes of the unload path: browsers allow 64 KiB per page, for all requests (the most allowed: 65,536). */
   unloadBudgetBytes: 60_000,
 } as const
 
@@ -46,7 +46,8 @@ export type TrackerSettings = Record<NumericOption, number> & {
  * Checks every numeric option and fills in the defaults. The ranges follow from the names:
  * times (`…Ms`) from 0 ms, counts and bytes from 1; `Infinity` is allowed (no bound, or no
  * deadline) except for the times that set a timer (`lingerMs`, `exitTimeoutMs`), at most
- * `MAX_TIMER_MS`; counts are whole numbers. Batch limits above the connection's `limits` are capped.
+ * `MAX_TIMER_MS`, and `unloadBudgetBytes`, at most 65,536 (the keep-alive cap of Chromium and
+ * WebKit); counts are whole numbers. Batch limits above the connection's `limits` are capped.
  * @throws ValidationError for NaN, a non-number or a value out of its range, stating the range.
  */
 export function resolveSettings(options: TrackerOptions, conn: Connection): TrackerSettings {
@@ -54,8 +55,10 @@ export function resolveSettings(options: TrackerOptions, conn: Connection): Trac
   let name: NumericOption
   for (name in TRACKER_DEFAULTS) {
     const ms = name.endsWith('Ms')
-    const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : Infinity
-    s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, ms ? ' ms' : name.endsWith('Bytes') ? ' bytes' : '')
+    const max = name === 'lingerMs' || name === 'exitTimeoutMs' ? MAX_TIMER_MS : name === 'unloadBudgetBytes' ? 65_536 : Infinity
+    // `unloadBudgetBytes`, the one maximum below 1e5, says why it is there.
+    const unit = ms ? ' ms' : max < 1e5 ? ' bytes (the keep-alive cap of Chromium and WebKit)' : name.endsWith('Bytes') ? ' bytes' : ''
+    s[name] = checkOption(name, options[name], TRACKER_DEFAULTS[name], ms ? 0 : 1, max, unit)
   }
   s.batch = { maxBytes: Math.min(s.maxBatchBytes, conn.limits.maxBytes), maxLogs: Math.min(s.maxBatchLogs, conn.limits.maxLogs) }
   return s

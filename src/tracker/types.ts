@@ -7,8 +7,8 @@ import type { QueueStore } from './queue.js'
 
 /**
  * Why logs were dropped: the queue was full (`maxQueueBytes`, which also counts each topic's
- * memory), the tracker was closed, or the page unloaded and they did not fit the keep-alive
- * budget. A persisted store, loading what an earlier process left, drops logs older than its
+ * memory), the tracker was closed, or the page unloaded and they could not leave (past the
+ * keep-alive budget, a beacon the browser refused, or no keep-alive `fetch` nor `sendBeacon`). A persisted store, loading what an earlier process left, drops logs older than its
  * `maxAgeMs` (`'expired'`) and the oldest beyond its `maxStoreBytes` (`'store-full'`).
  */
 export type DropReason = 'queue-full' | 'closed' | 'unload' | 'expired' | 'store-full'
@@ -83,9 +83,10 @@ export interface TrackerOptions extends Omit<ClientOptions, 'sleep'> {
    */
   headerless?: boolean
   /**
-   * Total bytes of keep-alive request bodies the unload path may have in flight. Browsers cap
-   * keep-alive bodies at 64 KiB per page, all requests together; the default leaves room for
-   * others. Default: `TRACKER_DEFAULTS.unloadBudgetBytes`.
+   * Total bytes of keep-alive request bodies (or beacons) the unload path may have in flight,
+   * from 1 to 65,536: Chromium and WebKit refuse keep-alive bodies beyond 64 KiB per page, all
+   * requests together, after the page is gone and unreported, so a larger budget is refused at
+   * creation. The default leaves room for others. Default: `TRACKER_DEFAULTS.unloadBudgetBytes`.
    */
   unloadBudgetBytes?: number
   /**
@@ -132,7 +133,11 @@ export interface SentInfo {
   readonly rawBytes: number
   /** Body bytes on the wire (compressed where compressed). */
   readonly wireBytes: number
-  /** Sent by the keep-alive, header-less unload path. */
+  /**
+   * Sent by the keep-alive, header-less unload path: a keep-alive request, or a beacon where
+   * `fetch` has no keep-alive (a beacon has no answer: sent means the browser took it, and
+   * `requestId` is `undefined`).
+   */
   readonly keepalive: boolean
 }
 
@@ -155,8 +160,9 @@ export interface FlushOptions {
 export interface FlushSyncOptions {
   /**
    * The page is going away (`pagehide`): requests in flight are re-sent on keep-alive (they
-   * would be cancelled; a duplicate is possible and counted as retried), and logs that do not
-   * fit the keep-alive budget are dropped with reason `'unload'`. Default `false`: what does
+   * would be cancelled; a duplicate is possible and counted as retried), and logs that cannot
+   * leave (past the keep-alive budget, a beacon the browser refused, no way to send at all) are
+   * dropped with reason `'unload'`. Default `false`: what does
    * not fit stays queued and in-flight requests are left alone.
    */
   final?: boolean
@@ -208,7 +214,8 @@ export interface Tracker extends AsyncDisposable {
   /**
    * The synchronous unload path: hands queued logs, in order, to `keepalive` header-less
    * requests (`?APIVersion=0.6.0`, `text/plain`: no CORS preflight), split to fit
-   * `unloadBudgetBytes`. Called on `pagehide` (`final`) and when the page is hidden. Here
+   * `unloadBudgetBytes`; in a page whose `fetch` has no keep-alive (Firefox before 133), to
+   * `navigator.sendBeacon` with the same URL and body. Called on `pagehide` (`final`) and when the page is hidden. Here
    * delivery takes precedence over order: a topic's queued logs may leave while an earlier
    * batch of it is still in flight.
    */

@@ -1,13 +1,14 @@
 // The unload path, one topic at a time: a page that is hidden may be killed without another
 // event, and one that is unloading cancels its regular requests, so pending logs leave now on
-// keep-alive requests, which outlive the page, within the browsers' keep-alive budget.
+// keep-alive requests, which outlive the page, within the browsers' keep-alive budget (on
+// beacons where `fetch` has no keep-alive: see attempt.ts).
 import type { Batch, Entry, Topic } from './queue.js'
 
 /** What the unload path needs from its tracker. */
 export interface UnloadHost {
   /** Moves the logs of one request from the front of the topic's queue (or of `from`) into a new batch at the end of its heads. */
   take(t: Topic, budget: number, from?: Batch): Batch | undefined
-  /** Starts an attempt to post a batch on keep-alive; returns its body bytes. */
+  /** Starts an attempt to post a batch on keep-alive; returns its body bytes, `Infinity` when the browser refused it. */
   start(t: Topic, b: Batch): number
   /** Takes a batch out of flight, cancelling its request. */
   kill(b: Batch): void
@@ -16,8 +17,9 @@ export interface UnloadHost {
 /**
  * Hands one topic's pending logs to keep-alive requests, in order: batches waiting for a retry
  * and (`final`) the regular requests in flight, which unloading would cancel, then the queue.
- * Each leaves while `budget` lasts; once one does not fit, the rest stays (`final`: is
- * returned as `lost`, for the caller to drop). Returns the budget left.
+ * Each leaves while `budget` lasts; once one does not fit, or the browser refuses one (which
+ * spends the budget: no topic sends more), the rest stays (`final`: is returned as `lost`, for
+ * the caller to drop). Returns the budget left.
  */
 export function unloadTopic(t: Topic, budget: number, final: boolean | undefined, host: UnloadHost): { budget: number; lost: Entry[] } {
   let stop = false
@@ -36,15 +38,19 @@ export function unloadTopic(t: Topic, budget: number, final: boolean | undefined
       leave(b)
       if (b.logs.length) {
         stop = true
-        if (final) lost = lost.concat(b.logs)
-        else t.heads.push(b)
+        t.heads.push(b)
       }
     }
   }
   leave()
-  // Last resort: the page is going away and these do not fit the keep-alive budget.
+  // Last resort: the page is going away and these did not leave (beyond the keep-alive budget,
+  // or a beacon the browser refused).
   if (final) {
-    lost = lost.concat(t.queue.splice(0))
+    lost = t.heads
+      .filter((b) => !b.op)
+      .flatMap((b) => b.logs)
+      .concat(t.queue.splice(0))
+    t.heads = t.heads.filter((b) => b.op)
     t.cost = 0
   }
   return { budget, lost }

@@ -408,7 +408,22 @@ describe('options', () => {
     ['maxBatchBytes', -1, 'maxBatchBytes: must be a number from 1 to Infinity bytes, got -1'],
     ['concurrency', 1.5, 'concurrency: must be a whole number from 1 to Infinity, got 1.5'],
     ['concurrency', '2', 'concurrency: must be a whole number from 1 to Infinity, got "2"'],
-    ['unloadBudgetBytes', Number.NaN, 'unloadBudgetBytes: must be a number from 1 to Infinity bytes, got NaN'],
+    [
+      'unloadBudgetBytes',
+      Number.NaN,
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got NaN',
+    ],
+    // Above it, Chromium and WebKit refuse the keep-alive requests at unload: the logs would be lost unreported.
+    [
+      'unloadBudgetBytes',
+      65_537,
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got 65537',
+    ],
+    [
+      'unloadBudgetBytes',
+      Infinity,
+      'unloadBudgetBytes: must be a number from 1 to 65536 bytes (the keep-alive cap of Chromium and WebKit), got Infinity',
+    ],
   ] as const)('%s = %s is refused at creation, with the allowed range', (name, value, message) => {
     const create = make({ [name]: value })
     expect(create).toThrow(ValidationError)
@@ -419,6 +434,7 @@ describe('options', () => {
     for (const extra of [
       { maxRetryMs: Infinity, closeTimeoutMs: Infinity, maxQueueBytes: Infinity, maxBatchLogs: Infinity, concurrency: Infinity },
       { lingerMs: 0, maxRetryMs: 0, exitTimeoutMs: 0, closeTimeoutMs: 0 },
+      { unloadBudgetBytes: 65_536 },
     ]) {
       expect(make(extra)).not.toThrow()
     }
